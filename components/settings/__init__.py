@@ -1,0 +1,16 @@
+"""Stack settings: one validated model tree for the whole ``mke4k:*`` config."""
+
+from .errors import Issue, SettingsError
+from .hosts import CONTROLLER_ROLES
+from .loader import deep_merge, load_settings, settings_from_mapping
+from .root import Settings
+
+__all__ = [
+    "CONTROLLER_ROLES",
+    "Issue",
+    "Settings",
+    "SettingsError",
+    "deep_merge",
+    "load_settings",
+    "settings_from_mapping",
+]

@@ -1,0 +1,167 @@
+"""Where the machines come from: AWS, a static list of existing machines, or another stack."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from .base import SettingsModel
+
+Role = Literal["controller+worker", "controller", "worker"]
+CONTROLLER_ROLES: frozenset[str] = frozenset({"controller+worker", "controller"})
+
+_NODE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Canonical's AWS account (facts.md section 6).
+CANONICAL_OWNER_ID = "099720109477"
+UBUNTU_2204_AMD64 = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
+
+
+def check_node_name(value: str) -> str:
+    """Node names become Kubernetes node names and resource names: DNS labels only."""
+    if not _NODE_NAME.match(value):
+        raise ValueError(
+            f"'{value}' is not a valid node name: use lowercase letters, digits and '-', "
+            "starting and ending with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+def check_address(value: str) -> str:
+    """An IPv4 address or a DNS name."""
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$", value):
+            raise ValueError(f"'{value}' is neither an IPv4 address nor a host name") from None
+    return value
+
+
+class StaticHost(SettingsModel):
+    """One existing machine reached over SSH."""
+
+    name: str = Field(description="Node name (becomes the Kubernetes node name); DNS label.")
+    role: Role = Field(description="controller+worker, controller or worker.")
+    address: str = Field(description="Address the runner uses for SSH (IPv4 or DNS name).")
+    private_address: str | None = Field(
+        None,
+        description="Address the nodes use to reach each other (etcd peer, API). "
+        "Defaults to address. Give it explicitly when the host has several interfaces: "
+        "a wrongly detected private address is a classic k0sctl failure.",
+    )
+    ssh_port: int | None = Field(None, description="SSH port; defaults to mke4k:ssh.port.")
+    ssh_user: str | None = Field(None, description="SSH user; defaults to mke4k:ssh.user.")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_node_name(value)
+
+    @field_validator("address", "private_address")
+    @classmethod
+    def _valid_address(cls, value: str | None) -> str | None:
+        return value if value is None else check_address(value)
+
+
+class StaticHostsSettings(SettingsModel):
+    """Machines that already exist (on-prem, other clouds)."""
+
+    hosts: list[StaticHost] = Field(default_factory=list, description="The machines, in join order.")
+
+
+class NodeGroupSettings(SettingsModel):
+    """A group of identical EC2 instances."""
+
+    count: int = Field(1, ge=0, le=500, description="Number of instances.")
+    instance_type: str = Field(
+        "m5.xlarge",
+        description="EC2 instance type. Managers want at least 4 vCPU / 16 GB (facts.md section 6).",
+    )
+    root_volume_size: int = Field(50, ge=20, le=16384, description="Root volume size in GiB (gp3, encrypted).")
+    root_volume_type: Literal["gp3", "gp2", "io1", "io2"] = Field("gp3", description="Root volume type.")
+
+
+class ControllerGroupSettings(NodeGroupSettings):
+    """The controller instances."""
+
+    role: Literal["controller+worker", "controller"] = Field(
+        "controller+worker", description="MKE 4k managers run as controller+worker."
+    )
+
+
+class LoadBalancerSettings(SettingsModel):
+    """The network load balancer in front of the controllers."""
+
+    enabled: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: only when there is more than one controller."
+    )
+    ingress: bool = Field(False, description="Also forward 443 to the MKE ingress NodePort 33001.")
+    internal: bool = Field(False, description="Make the NLB internal (runner inside the VPC).")
+
+
+class BastionSettings(SettingsModel):
+    """A bastion host: workers get no public address and are reached through it."""
+
+    enabled: bool = Field(False, description="Create a bastion and keep workers private.")
+    instance_type: str = Field("t3.micro", description="Bastion instance type.")
+
+
+class VpcSettings(SettingsModel):
+    """A new VPC, or an existing one to reuse."""
+
+    cidr: str = Field("10.0.0.0/16", description="CIDR of a new VPC; must not overlap the pod or service CIDR.")
+    id: str | None = Field(None, description="Reuse this existing VPC instead of creating one.")
+    subnet_ids: list[str] = Field(default_factory=list, description="Existing subnets to use (with id).")
+    availability_zones: int = Field(3, ge=1, le=3, description="Spread new subnets and nodes over this many AZs.")
+
+
+class AwsHostsSettings(SettingsModel):
+    """EC2 machines in a new or existing VPC."""
+
+    region: str | None = Field(None, description="AWS region; defaults to aws:region.")
+    vpc: VpcSettings = Field(default_factory=VpcSettings, description="VPC and subnets.")
+    controllers: ControllerGroupSettings = Field(
+        default_factory=ControllerGroupSettings, description="Controller instances (odd count)."
+    )
+    workers: NodeGroupSettings = Field(default_factory=NodeGroupSettings, description="Worker instances.")
+    ami: str | None = Field(
+        None, description="Pinned AMI id. When unset, the newest Ubuntu 22.04 LTS amd64 from Canonical."
+    )
+    ssh_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Sources allowed to SSH (22). 0.0.0.0/0 only if listed explicitly.",
+    )
+    api_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Sources allowed to reach the Kubernetes API (6443). 0.0.0.0/0 only if listed explicitly.",
+    )
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings, description="API load balancer."
+    )
+    bastion: BastionSettings = Field(default_factory=BastionSettings, description="Optional bastion host.")
+    public_key: str | None = Field(
+        None, description="OpenSSH public key for the key pair; when unset one is generated (private key secret)."
+    )
+    instance_profile: str | None = Field(
+        None, description="IAM instance profile for the AWS cloud provider (optional)."
+    )
+    use_private_addresses: bool = Field(
+        False, description="SSH and API over private addresses (runner inside the VPC)."
+    )
+
+
+class HostsSettings(SettingsModel):
+    """The hosts layer: which machines form the cluster."""
+
+    source: Literal["aws", "static", "stack"] | None = Field(
+        None,
+        description="aws, static or stack. stack reads nodes, API address and SSH key from "
+        "mke4k:layers.fromStack. Defaults to static when mke4k:mke4ConfigFile is given, "
+        "and to stack when this stack does not run the hosts layer.",
+    )
+    aws: AwsHostsSettings = Field(default_factory=AwsHostsSettings, description="Settings of the aws source.")
+    static: StaticHostsSettings = Field(
+        default_factory=StaticHostsSettings, description="Settings of the static source."
+    )

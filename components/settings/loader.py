@@ -1,0 +1,123 @@
+"""Loading the stack config, in exactly one place, into validated Settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from components.release_matrix import load_matrix
+
+from .errors import NAMESPACE, Issue, SettingsError, issues_from_validation_error
+from .mke4_import import read_mke4_config
+from .platform import K0RDENT_ENTERPRISE_CHART, K0RDENT_OSS_CHART
+from .root import Settings
+from .rules import check_all, resolved_calico_version, resolved_k0s_version
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into ``base`` recursively (mappings merge, everything else replaces)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def settings_from_mapping(raw: Mapping[str, Any], *, stack: str, base_dir: Path) -> Settings:
+    """Validate a stack config (keys without the ``mke4k:`` prefix) into resolved Settings.
+
+    Raises SettingsError listing every problem; nothing else is touched.
+    """
+    config = dict(raw)
+    mke4_file = config.get("mke4ConfigFile")
+    if isinstance(mke4_file, str):
+        imported = read_mke4_config(base_dir / Path(mke4_file).expanduser())
+        config = deep_merge(imported, config)
+    config.setdefault("version", load_matrix().latestGA)
+    cluster = config.get("cluster")
+    if cluster is None or (isinstance(cluster, Mapping) and "name" not in cluster):
+        config["cluster"] = {**(cluster or {}), "name": stack.lower()}
+    try:
+        settings = Settings.model_validate(config)
+    except ValidationError as error:
+        raise SettingsError(issues_from_validation_error(error, Settings)) from None
+    issues = check_all(settings)
+    if issues:
+        raise SettingsError(issues)
+    return resolve(settings, base_dir)
+
+
+def resolve(settings: Settings, base_dir: Path) -> Settings:
+    """Fill the defaults that depend on other settings (versions, source, key file)."""
+    release = load_matrix().release(settings.version)
+    k0rdent = settings.k0rdent
+    oss = k0rdent.flavor == "oss"
+    updates: dict[str, Any] = {
+        "k0s": settings.k0s.model_copy(update={"version": resolved_k0s_version(settings)}),
+        "calico": settings.calico.model_copy(update={"version": resolved_calico_version(settings)}),
+        "k0rdent": k0rdent.model_copy(
+            update={
+                "version": k0rdent.version or (release.k0rdentOss if oss else release.k0rdent),
+                "chart": k0rdent.chart or _k0rdent_chart(oss),
+                "namespace": k0rdent.namespace or ("kcm-system" if oss else "k0rdent"),
+            }
+        ),
+        "mke_operator": settings.mke_operator.model_copy(
+            update={"version": settings.mke_operator.version or release.mkeOperatorChart}
+        ),
+        "hosts": settings.hosts.model_copy(update={"source": _source(settings)}),
+    }
+    ssh = settings.ssh
+    if ssh.private_key is None and ssh.private_key_file:
+        updates["ssh"] = ssh.model_copy(update={"private_key": _read_key(base_dir / Path(ssh.private_key_file).expanduser())})
+    return settings.model_copy(update=updates)
+
+
+def _k0rdent_chart(oss: bool) -> str:
+    return K0RDENT_OSS_CHART if oss else K0RDENT_ENTERPRISE_CHART
+
+
+def _source(settings: Settings) -> str:
+    if settings.hosts.source:
+        return settings.hosts.source
+    return "stack" if not settings.runs("hosts") else "static"
+
+
+def _read_key(path: Path) -> SecretStr:
+    try:
+        return SecretStr(path.read_text())
+    except OSError as error:
+        raise SettingsError(
+            [Issue("ssh.privateKeyFile", f"cannot read '{path}': {error.strerror}.", "check the path.")]
+        ) from None
+
+
+def raw_config_from_pulumi() -> dict[str, Any]:
+    """Every ``mke4k:*`` key of the running stack, with JSON values decoded."""
+    from pulumi.runtime import config as runtime_config
+
+    every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    return {key[len(prefix):]: _decode(value) for key, value in every.items() if key.startswith(prefix)}
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def load_settings() -> Settings:
+    """Load and validate the running stack's config (the program's one entry point)."""
+    import pulumi
+
+    return settings_from_mapping(raw_config_from_pulumi(), stack=pulumi.get_stack(), base_dir=Path.cwd())

@@ -1,0 +1,85 @@
+"""The whole stack config as one model tree (``mke4k:*`` keys)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from .access import SshSettings
+from .base import SettingsModel
+from .hosts import HostsSettings
+from .k0s import K0sSettings
+from .network import NetworkSettings
+from .platform import CalicoSettings, K0rdentSettings, MkeOperatorSettings, RegistrySettings
+
+Layer = Literal["hosts", "k0s", "platform"]
+LAYER_ORDER: tuple[Layer, ...] = ("hosts", "k0s", "platform")
+
+
+class ClusterSettings(SettingsModel):
+    """Identity of the cluster."""
+
+    name: str = Field(description="Cluster name: prefix of every resource name and the mke4k:cluster tag.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags on every cloud resource.")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", value):
+            raise ValueError(
+                f"'{value}' is not a valid cluster name: lowercase letters, digits and '-', at most 32 characters"
+            )
+        return value
+
+
+class LayersSettings(SettingsModel):
+    """Which layers this stack runs, and the stack that runs the ones below."""
+
+    run: list[Layer] = Field(
+        default_factory=lambda: list(LAYER_ORDER),
+        description="Layers this stack runs: a contiguous run of hosts, k0s, platform.",
+    )
+    from_stack: str | None = Field(
+        None,
+        description="Stack (org/project/stack) that runs the layers below the lowest one run here; "
+        "its outputs (nodes, apiAddress, sshPrivateKey, kubeconfig, leader) are read with a StackReference.",
+    )
+
+
+class Settings(SettingsModel):
+    """Every setting of an mke4k stack, validated."""
+
+    version: str = Field(description="MKE 4k release; picks component versions from the release matrix.")
+    cluster: ClusterSettings = Field(description="Cluster name and tags.")
+    layers: LayersSettings = Field(default_factory=LayersSettings, description="Layers run by this stack.")
+    hosts: HostsSettings = Field(default_factory=HostsSettings, description="The machines (hosts layer).")
+    ssh: SshSettings = Field(default_factory=SshSettings, description="SSH access to the machines.")
+    k0s: K0sSettings = Field(default_factory=K0sSettings, description="k0s (k0s layer).")
+    network: NetworkSettings = Field(default_factory=NetworkSettings, description="Cluster networks.")
+    calico: CalicoSettings = Field(default_factory=CalicoSettings, description="Calico CNI (platform layer).")
+    k0rdent: K0rdentSettings = Field(default_factory=K0rdentSettings, description="k0rdent (platform layer).")
+    mke_operator: MkeOperatorSettings = Field(
+        default_factory=MkeOperatorSettings, description="mke-operator (platform layer)."
+    )
+    registry: RegistrySettings = Field(
+        default_factory=RegistrySettings, description="Registry overrides for every component (airgap)."
+    )
+    mke: dict[str, Any] | None = Field(
+        None, description="MkeConfig spec for system services (mke.mirantis.com/v1alpha1, mke/mke)."
+    )
+    mke4_config_file: str | None = Field(
+        None,
+        description="Path to an existing mke4.yaml: its hosts, apiServer and network sections "
+        "become the static hosts, API SANs/external address and network settings. Stack keys win.",
+    )
+    api_external_address: str | None = Field(
+        None,
+        description="Address clients use for the API when not given by the hosts layer "
+        "(e.g. an existing load balancer in front of static hosts).",
+    )
+
+    def runs(self, layer: Layer) -> bool:
+        """Whether this stack runs ``layer``."""
+        return layer in self.layers.run
