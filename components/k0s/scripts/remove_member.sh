@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# remove_member.sh: on the bootstrap controller, before a node is reset: drain
+# and delete its Node (kubelet roles), then remove its etcd member (controller
+# roles). Order: drain -> delete node -> etcd leave.
+# Run as: preamble + lib.sh + this file (see README.md).
+set -euo pipefail
+
+: "${NODE_NAME:?NODE_NAME is required}"
+: "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
+: "${PEER_ADDRESS:=}" # required for controller roles: the node's etcd peer address
+: "${DRAIN_TIMEOUT:=5m}"
+
+require_root
+require_node_name NODE_NAME
+require_one_of ROLE worker controller controller+worker
+require_duration DRAIN_TIMEOUT
+if role_is_controller "$ROLE" && [ -z "$PEER_ADDRESS" ]; then
+  die "PEER_ADDRESS is required to remove a $ROLE (its spec.storage.etcd.peerAddress)"
+fi
+require_k0s_running_here remove_member.sh
+
+if role_runs_kubelet "$ROLE"; then
+  if k0s_node_exists "$NODE_NAME"; then
+    log "draining node $NODE_NAME (timeout $DRAIN_TIMEOUT)"
+    "$K0S_BINARY" kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="$DRAIN_TIMEOUT" >&2 ||
+      die "draining $NODE_NAME failed (see above); it is left cordoned and nothing was deleted. Resolve the blocking pods (PodDisruptionBudgets, unmanaged pods) or raise DRAIN_TIMEOUT, then re-run"
+    "$K0S_BINARY" kubectl delete node "$NODE_NAME" >&2 || die "deleting node $NODE_NAME failed (see above); re-run"
+  else
+    log "node $NODE_NAME not found in the API: skipping drain and delete"
+  fi
+fi
+
+if role_is_controller "$ROLE"; then
+  members=$(etcd_members) || die "k0s etcd member-list failed (see above): is etcd healthy on this controller?"
+  if printf '%s\n' "$members" | awk '{print $2}' | grep -q "^https\?://$PEER_ADDRESS:"; then
+    log "removing etcd member $PEER_ADDRESS"
+    "$K0S_BINARY" etcd leave --peer-address "$PEER_ADDRESS" ||
+      die "k0s etcd leave --peer-address $PEER_ADDRESS failed (see above); check 'k0s etcd member-list' and re-run"
+  else
+    log "no etcd member with peer address $PEER_ADDRESS: skipping etcd leave"
+  fi
+fi
+emit removed "$NODE_NAME"

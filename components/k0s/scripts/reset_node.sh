@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# reset_node.sh: on the node being removed (or during destroy): stop k0s, run
+# k0s reset and remove what mke4k put on the host.
+# Run as: preamble + lib.sh + this file (see README.md).
+set -euo pipefail
+
+: "${IS_BOOTSTRAP:?IS_BOOTSTRAP is required (true|false)}"
+: "${NODE_NAME:?NODE_NAME is required}"
+: "${PEER_ADDRESS:=}" # optional: this node's etcd peer address (to recognise itself)
+: "${FORCE:=false}"   # true: skip the bootstrap safety check when k0s is not running
+
+require_root
+require_bool IS_BOOTSTRAP
+require_bool FORCE
+require_node_name NODE_NAME
+
+if [ "$IS_BOOTSTRAP" = true ] && k0s_service_installed; then
+  if k0s_running; then
+    members=$(etcd_members) || die "k0s etcd member-list failed: cannot check whether other controllers remain"
+    others=$(printf '%s\n' "$members" | awk -v self="$NODE_NAME" -v peer="$PEER_ADDRESS" \
+      'NF == 2 && $1 != self && (peer == "" || index($2, "//" peer ":") == 0) {print $1 " (" $2 ")"}' | paste -sd, - | sed 's/,/, /g')
+    if [ -n "$others" ]; then
+      die "refusing to reset the bootstrap controller $NODE_NAME while other controllers remain: $others. Removing the bootstrap controller while other controllers remain is not supported: make another controller the bootstrap controller (config key mke4k:k0s.bootstrapController) first, or destroy the whole cluster"
+    fi
+  elif [ "$FORCE" != true ]; then
+    die "k0s is not running on the bootstrap controller $NODE_NAME, so its etcd membership cannot be checked: start it ('k0s start') and re-run, or set FORCE=true if the whole cluster is being destroyed"
+  fi
+fi
+
+changed=false
+if k0s_running; then
+  log "stopping k0s"
+  "$K0S_BINARY" stop || die "k0s stop failed: check 'systemctl status k0scontroller k0sworker'"
+  changed=true
+fi
+
+if k0s_service_installed || [ -d "$K0S_DATA_DIR" ]; then
+  reset_binary=$K0S_BINARY
+  [ -x "$reset_binary" ] || reset_binary=$MKE4K_STAGED_LINK
+  [ -x "$reset_binary" ] || die "k0s is installed but no k0s binary is left at $K0S_BINARY or $MKE4K_STAGED_LINK to run 'k0s reset' with: stage one (stage_k0s.sh) and re-run"
+  log "k0s reset"
+  "$reset_binary" reset >&2 || die "k0s reset failed (see above); fix the cause and re-run"
+  changed=true
+else
+  log "k0s is not installed on $NODE_NAME: no k0s reset needed"
+fi
+
+for path in "$K0S_BINARY" "$K0S_BINARY.previous" "$K0S_CONFIG_FILE"; do
+  if [ -e "$path" ] || [ -L "$path" ]; then
+    rm -f "$path"
+    changed=true
+  fi
+done
+if [ -d "$MKE4K_STATE_DIR" ]; then
+  rm -rf "$MKE4K_STATE_DIR"
+  changed=true
+fi
+rmdir "$(dirname "$K0S_CONFIG_FILE")" 2>/dev/null || true
+
+if [ "$changed" = true ]; then
+  log "$NODE_NAME reset. A reboot is recommended: k0s reset leaves Calico network interfaces and iptables rules behind"
+else
+  log "nothing of k0s or mke4k left on $NODE_NAME: nothing to do"
+fi
+emit reset true
+emit changed "$changed"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# upgrade_node.sh: upgrade k0s on one node to a staged version: cordon+drain,
+# stop, swap the binary, start, wait ready, uncordon.
+# Workers get the admin kubeconfig on stdin. Run as: preamble + lib.sh + this file.
+set -euo pipefail
+
+: "${K0S_VERSION:?K0S_VERSION is required (e.g. v1.32.11+k0s.0)}"
+: "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
+: "${NODE_NAME:?NODE_NAME is required}"
+: "${DRAIN:=true}"
+: "${DRAIN_TIMEOUT:=5m}"
+: "${READY_TIMEOUT_SECONDS:=300}"
+
+require_root
+require_k0s_version K0S_VERSION
+require_one_of ROLE worker controller controller+worker
+require_node_name NODE_NAME
+require_bool DRAIN
+require_duration DRAIN_TIMEOUT
+require_uint READY_TIMEOUT_SECONDS
+
+# Present from the first change until the node is uncordoned: a re-run after a
+# failure resumes (waits and uncordons) even when k0s already runs the new version.
+marker="$MKE4K_STATE_DIR/upgrade-in-progress"
+current=$(k0s_version)
+at_target=false
+if [ "$current" = "$K0S_VERSION" ] && k0s_running; then
+  at_target=true
+  if ! [ -f "$marker" ]; then
+    log "k0s already at $K0S_VERSION and running on $NODE_NAME: nothing to do"
+    emit version "$K0S_VERSION"
+    emit changed false
+    exit 0
+  fi
+  log "resuming an interrupted upgrade of $NODE_NAME: k0s already runs $K0S_VERSION"
+fi
+k0s_service_installed || die "k0s is not installed on $NODE_NAME: join it first (install_controller.sh / join_node.sh)"
+staged=$(staged_binary_path "$K0S_VERSION")
+[ "$current" = "$K0S_VERSION" ] || require_staged "$K0S_VERSION"
+
+kubectl=("$K0S_BINARY" kubectl)
+if [ "$ROLE" = worker ]; then
+  kubeconfig="$MKE4K_SECRETS_DIR/admin.kubeconfig"
+  read_secret_stdin "$kubeconfig" "admin kubeconfig (workers have no local API access)"
+  kubectl+=(--kubeconfig "$kubeconfig")
+fi
+service=$(k0s_service_name "$ROLE")
+kubelet=false
+role_runs_kubelet "$ROLE" && kubelet=true
+
+stopped=false
+step() { # step DESCRIPTION cmd...: run one upgrade step, explain recovery on failure
+  local what=$1
+  shift
+  log "$what"
+  "$@" >&2 && return 0
+  if [ "$stopped" = true ]; then
+    die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (see above); k0s may be stopped on this node. Recover by fixing the cause and re-running the upgrade (it resumes), or roll back: 'k0s stop; cp $K0S_BINARY.previous $K0S_BINARY; k0s start', then 'k0s kubectl uncordon $NODE_NAME'. Logs: 'journalctl -u $service -n 200'"
+  fi
+  die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (see above) before k0s was stopped; k0s still runs ${current:-the old version}.$([ "$kubelet" = true ] && [ "$DRAIN" = true ] && echo " The node may be left cordoned: 'k0s kubectl uncordon $NODE_NAME'"). Fix the cause and re-run"
+}
+swap_binary() {
+  if [ -x "$K0S_BINARY" ]; then
+    cp -f "$K0S_BINARY" "$K0S_BINARY.previous"
+  fi
+  install_binary "$staged"
+}
+wait_ready() {
+  wait_until "$READY_TIMEOUT_SECONDS" k0s_running || return 1
+  if role_is_controller "$ROLE"; then
+    wait_until "$READY_TIMEOUT_SECONDS" k0s_readyz_ok || return 1
+  fi
+  if [ "$kubelet" = true ]; then
+    "${kubectl[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout="${READY_TIMEOUT_SECONDS}s"
+  fi
+}
+
+mkdir -p "$MKE4K_STATE_DIR"
+printf '%s\n' "$K0S_VERSION" >"$marker"
+if [ "$at_target" = false ]; then
+  log "upgrading $NODE_NAME from ${current:-unknown} to $K0S_VERSION"
+  if [ "$DRAIN" = true ] && [ "$kubelet" = true ]; then
+    step "cordon $NODE_NAME" "${kubectl[@]}" cordon "$NODE_NAME"
+    step "drain $NODE_NAME" "${kubectl[@]}" drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="$DRAIN_TIMEOUT"
+  fi
+  if k0s_running; then
+    step "stop k0s" "$K0S_BINARY" stop
+  fi
+  stopped=true
+  if [ "$current" != "$K0S_VERSION" ]; then
+    step "install k0s $K0S_VERSION as $K0S_BINARY (previous binary kept as $K0S_BINARY.previous)" swap_binary
+  fi
+  step "start k0s" "$K0S_BINARY" start
+fi
+stopped=true
+step "wait for $NODE_NAME to be ready (timeout ${READY_TIMEOUT_SECONDS}s)" wait_ready
+if [ "$DRAIN" = true ] && [ "$kubelet" = true ]; then
+  step "uncordon $NODE_NAME" "${kubectl[@]}" uncordon "$NODE_NAME"
+fi
+rm -f "$marker"
+log "$NODE_NAME upgraded to $K0S_VERSION"
+emit version "$K0S_VERSION"
+emit changed true

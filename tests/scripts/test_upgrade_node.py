@@ -1,0 +1,178 @@
+"""upgrade_node.sh: cordon/drain -> stop -> swap -> start -> wait -> uncordon, no-op when current."""
+
+from __future__ import annotations
+
+import pytest
+from script_harness import V1, V2
+
+STEPS = (
+    "kubectl cordon",
+    "kubectl drain",
+    "stop",
+    "start",
+    "kubectl wait",
+    "kubectl uncordon",
+)
+
+
+def steps(calls):
+    """(command, version of the binary that ran it) for the upgrade-relevant calls."""
+    out = []
+    for call in calls:
+        argv = [a for a in call["argv"] if not a.startswith("/var/lib/mke4k/tmp/")]
+        if "--kubeconfig" in argv:
+            argv.remove("--kubeconfig")
+        text = " ".join(argv)
+        if text.startswith(STEPS) or text in STEPS:
+            out.append(
+                (
+                    " ".join(argv[:2]) if argv[0] == "kubectl" else argv[0],
+                    call["version"],
+                )
+            )
+    return out
+
+
+@pytest.fixture
+def cp1(cluster):
+    cluster.knobs(cni_ready=True)
+    host = cluster.host("cp1")
+    cluster.bootstrap(host)
+    return host
+
+
+def test_upgrade_controller_worker_in_order_then_no_op(cluster, cp1):
+    cluster.stage(cp1, V2)
+    before = len(cp1.calls())
+    result = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller+worker",
+        NODE_NAME="cp1",
+        DRAIN_TIMEOUT="30s",
+        READY_TIMEOUT_SECONDS=10,
+    )
+    assert result.returncode == 0, result
+    assert result.values == {"version": V2, "changed": "true"}
+    assert steps(cp1.calls()[before:]) == [
+        ("kubectl cordon", V1),
+        ("kubectl drain", V1),
+        ("stop", V1),
+        ("start", V2),
+        ("kubectl wait", V2),
+        ("kubectl uncordon", V2),
+    ]
+    assert cp1.shell("/usr/local/bin/k0s.previous version").stdout.strip() == V1
+    assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False
+
+    before = len(cp1.calls())
+    again = cp1.run(
+        "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
+    )
+    assert again.returncode == 0, again
+    assert f"k0s already at {V2} and running on cp1: nothing to do" in again.stderr
+    assert again.values["changed"] == "false"
+    assert steps(cp1.calls()[before:]) == []
+
+
+def test_upgrade_worker_uses_the_kubeconfig_from_stdin(cluster, cp1):
+    w1 = cluster.host("w1")
+    cluster.join(cp1, w1, "worker")
+    cluster.stage(w1, V2)
+    kubeconfig = cp1.k0s("kubeconfig", "admin").stdout
+    before = len(w1.calls())
+    result = w1.run(
+        "upgrade_node.sh",
+        stdin=kubeconfig,
+        K0S_VERSION=V2,
+        ROLE="worker",
+        NODE_NAME="w1",
+        READY_TIMEOUT_SECONDS=10,
+    )
+    assert result.returncode == 0, result
+    calls = w1.calls()[before:]
+    assert [s for s, _ in steps(calls)] == [
+        "kubectl cordon",
+        "kubectl drain",
+        "stop",
+        "start",
+        "kubectl wait",
+        "kubectl uncordon",
+    ]
+    assert all("--kubeconfig" in c["argv"] for c in calls if c["argv"][0] == "kubectl")
+    assert w1.listdir("/var/lib/mke4k/tmp") == [], "the kubeconfig file must be removed"
+    assert "client-key-data" not in result.stdout + result.stderr
+
+
+def test_upgrade_worker_without_kubeconfig_changes_nothing(cluster, cp1):
+    w1 = cluster.host("w1")
+    cluster.join(cp1, w1, "worker")
+    cluster.stage(w1, V2)
+    result = w1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="worker", NODE_NAME="w1")
+    assert result.returncode != 0
+    assert "no admin kubeconfig" in result.stderr
+    assert w1.k0s("status").returncode == 0
+
+
+def test_upgrade_needs_the_version_staged(cluster, cp1):
+    before = len(cp1.calls())
+    result = cp1.run(
+        "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
+    )
+    assert result.returncode != 0
+    assert "stage_k0s.sh" in result.stderr
+    assert steps(cp1.calls()[before:]) == [], "nothing may be cordoned or stopped"
+
+
+def test_upgrade_failure_after_stop_explains_recovery(cluster, cp1):
+    cluster.stage(cp1, V2)
+    cluster.knobs(cni_ready=False)  # the node never becomes Ready
+    result = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller+worker",
+        NODE_NAME="cp1",
+        READY_TIMEOUT_SECONDS=1,
+    )
+    assert result.returncode != 0
+    assert "failed at step 'wait for cp1 to be ready" in result.stderr
+    assert "/usr/local/bin/k0s.previous" in result.stderr
+    assert "journalctl -u k0scontroller" in result.stderr
+
+    cluster.knobs(cni_ready=True)  # fixed: a re-run resumes and finishes
+    resumed = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller+worker",
+        NODE_NAME="cp1",
+        READY_TIMEOUT_SECONDS=5,
+    )
+    assert resumed.returncode == 0, resumed
+    assert "resuming an interrupted upgrade" in resumed.stderr
+    assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False, (
+        "the re-run must uncordon"
+    )
+    assert (
+        "nothing to do"
+        in cp1.run(
+            "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
+        ).stderr
+    )
+
+
+def test_drain_false_skips_cordon_and_drain(cluster, cp1):
+    cluster.stage(cp1, V2)
+    before = len(cp1.calls())
+    result = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller+worker",
+        NODE_NAME="cp1",
+        DRAIN="false",
+    )
+    assert result.returncode == 0, result
+    assert [s for s, _ in steps(cp1.calls()[before:])] == [
+        "stop",
+        "start",
+        "kubectl wait",
+    ]

@@ -1,0 +1,58 @@
+"""write_k0s_config.sh: validate before replacing; 0600; unchanged content is a no-op."""
+
+from __future__ import annotations
+
+import base64
+
+from script_harness import K0S_YAML
+
+CONFIG = K0S_YAML.format(address="10.0.0.1")
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_writes_validated_config_then_no_op(cluster, host):
+    cluster.stage(host)
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(CONFIG))
+    assert result.returncode == 0, result
+    assert result.values["changed"] == "true"
+    assert host.read("/etc/k0s/k0s.yaml") == CONFIG
+    assert host.stat("/etc/k0s/k0s.yaml", "%a") == "600"
+    assert ["config", "validate"] == host.calls()[-2]["argv"][:2] or any(
+        c["argv"][:2] == ["config", "validate"] for c in host.calls()
+    )
+    mtime = host.stat("/etc/k0s/k0s.yaml", "%Y.%y")
+
+    again = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(CONFIG))
+    assert again.returncode == 0, again
+    assert again.values == {"changed": "false", "sha256": result.values["sha256"]}
+    assert "unchanged: nothing to do" in again.stderr
+    assert host.stat("/etc/k0s/k0s.yaml", "%Y.%y") == mtime
+
+
+def test_invalid_config_leaves_the_existing_file_untouched(cluster, host):
+    cluster.stage(host)
+    assert host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(CONFIG)).returncode == 0
+    broken = CONFIG.replace("kind: ClusterConfig", "kind: Cluster")
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(broken))
+    assert result.returncode != 0
+    assert "k0s rejected the rendered config" in result.stderr
+    assert "kind must be ClusterConfig" in result.stderr
+    assert host.read("/etc/k0s/k0s.yaml") == CONFIG
+    assert host.listdir("/etc/k0s") == ["k0s.yaml"], "no temp file may be left"
+
+
+def test_invalid_base64(cluster, host):
+    cluster.stage(host)
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64="not base64!!")
+    assert result.returncode != 0
+    assert "K0S_CONFIG_B64 is not valid base64" in result.stderr
+    assert not host.exists("/etc/k0s/k0s.yaml")
+
+
+def test_needs_a_staged_binary(host):
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(CONFIG))
+    assert result.returncode != 0
+    assert "run stage_k0s.sh first" in result.stderr
