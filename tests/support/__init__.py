@@ -1,0 +1,1 @@
+"""Shared test helpers: upstream schema validators and recording Pulumi mocks."""

@@ -1,0 +1,130 @@
+"""Locate the upstream schemas and build strict validators from them.
+
+API
+---
+``schemas_dir() -> Path | None``
+    ``$MKE4K_SCHEMAS_DIR`` if set, else ``<repo>/../shared/schemas``; None if absent.
+``require_schemas_dir() -> Path``
+    Same, but ``pytest.skip`` with a clear reason when absent.
+``schema_file(*parts) -> Path``
+    A file under the schemas dir (skips when the dir or the file is missing).
+``crd_schema(path, *, subpath=("spec",)) -> dict``
+    The storage version's ``openAPIV3Schema`` of a CRD YAML, descended along ``subpath``
+    (``()`` for the whole object), with ``additionalProperties: false`` injected.
+``strict(schema) -> dict``
+    A deep copy with ``additionalProperties: false`` on every object that has
+    ``properties``, no ``additionalProperties`` and no ``x-kubernetes-preserve-unknown-fields``
+    (CRDs prune unknown fields instead of rejecting them: this catches typos).
+``crd_validator(path, *, subpath=("spec",)) -> jsonschema.Draft7Validator``
+    Validator for a CRD (Draft 7 is close enough to OpenAPI v3; the schema is NOT
+    checked against the metaschema because some Felix patterns use Go's ``(?i)``).
+``values_schema_validator(path) -> jsonschema.Draft202012Validator``
+    Validator for a Helm ``values.schema.json`` (KCM's are draft 2020-12).
+``errors(validator, document) -> list[str]``
+    Readable error messages (``path: message``), sorted; empty when valid.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ENV_VAR = "MKE4K_SCHEMAS_DIR"
+
+
+def schemas_dir() -> Path | None:
+    """The schemas directory, or None when it does not exist."""
+    configured = os.environ.get(ENV_VAR)
+    path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "schemas"
+    return path if path.is_dir() else None
+
+
+def require_schemas_dir() -> Path:
+    """The schemas directory; skips the test when it is absent."""
+    path = schemas_dir()
+    if path is None:
+        pytest.skip(
+            f"upstream schemas not found: set {ENV_VAR} or provide <repo>/../shared/schemas"
+        )
+    return path
+
+
+def schema_file(*parts: str) -> Path:
+    """A file inside the schemas directory; skips when missing."""
+    path = require_schemas_dir().joinpath(*parts)
+    if not path.is_file():
+        pytest.skip(f"schema file missing: {path}")
+    return path
+
+
+def strict(schema: Any) -> Any:
+    """Deep copy of ``schema`` with ``additionalProperties: false`` on open objects that list properties."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if (
+                "properties" in node
+                and "additionalProperties" not in node
+                and not node.get("x-kubernetes-preserve-unknown-fields")
+            ):
+                node["additionalProperties"] = False
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema
+
+
+@lru_cache(maxsize=64)
+def _load_yaml(path: str) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def crd_schema(path: Path, *, subpath: Sequence[str] = ("spec",)) -> dict[str, Any]:
+    """The strict storage-version openAPIV3Schema of a CRD, descended along ``subpath``."""
+    document = _load_yaml(str(path))
+    versions = [v for v in document["spec"]["versions"] if v.get("storage")]
+    if len(versions) != 1:
+        raise AssertionError(
+            f"{path}: expected exactly one storage version, found {len(versions)}"
+        )
+    node = versions[0]["schema"]["openAPIV3Schema"]
+    for part in subpath:
+        node = node["properties"][part]
+    return strict(node)
+
+
+def crd_validator(
+    path: Path, *, subpath: Sequence[str] = ("spec",)
+) -> jsonschema.Draft7Validator:
+    """A Draft 7 validator for a CRD (sub)schema with typo detection."""
+    return jsonschema.Draft7Validator(crd_schema(path, subpath=subpath))
+
+
+def values_schema_validator(path: Path) -> jsonschema.Draft202012Validator:
+    """A Draft 2020-12 validator for a Helm ``values.schema.json`` (used as published)."""
+    with open(path, encoding="utf-8") as handle:
+        return jsonschema.Draft202012Validator(json.load(handle))
+
+
+def errors(validator: jsonschema.protocols.Validator, document: Any) -> list[str]:
+    """Sorted readable validation errors; empty when ``document`` is valid."""
+    return sorted(
+        f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
+        for e in validator.iter_errors(document)
+    )
