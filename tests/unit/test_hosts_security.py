@@ -1,0 +1,126 @@
+"""The security group port table (pure) against facts.md section 5, and key-setting checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.hosts.aws_security import SgRule, security_rules
+from components.hosts.ssh_key import key_issues
+from components.settings import settings_from_mapping
+from components.settings.hosts import AwsHostsSettings
+
+SSH = "198.51.100.0/24"
+API = "203.0.113.0/24"
+
+# facts.md section 5, as rules: (group, direction, protocol, from, to, peer).
+CORE = {
+    ("cluster", "ingress", "udp", 4789, 4789, "sg:cluster"),  # VXLAN all <-> all
+    ("cluster", "ingress", "tcp", 10250, 10250, "sg:cluster"),  # kubelet
+    ("cluster", "ingress", "tcp", 5473, 5473, "sg:cluster"),  # Typha
+    ("cluster", "egress", "-1", None, None, "cidr:0.0.0.0/0"),
+    ("controllers", "ingress", "tcp", 6443, 6443, "sg:cluster"),  # API from workers
+    ("controllers", "ingress", "tcp", 8132, 8132, "sg:cluster"),  # konnectivity from workers
+    ("controllers", "ingress", "tcp", 2380, 2380, "sg:controllers"),  # etcd: controllers only
+    ("controllers", "ingress", "tcp", 9443, 9443, "sg:controllers"),  # join API: controllers only
+}
+NLB = {
+    ("controllers", "ingress", "tcp", 6443, 6443, "sg:lb"),
+    ("controllers", "ingress", "tcp", 9443, 9443, "sg:lb"),
+    ("controllers", "ingress", "tcp", 8132, 8132, "sg:lb"),
+    ("lb", "egress", "tcp", 6443, 6443, "sg:controllers"),
+    ("lb", "egress", "tcp", 9443, 9443, "sg:controllers"),
+    ("lb", "egress", "tcp", 8132, 8132, "sg:controllers"),
+    ("lb", "ingress", "tcp", 6443, 6443, "sg:cluster"),
+    ("lb", "ingress", "tcp", 8132, 8132, "sg:cluster"),
+    ("lb", "ingress", "tcp", 9443, 9443, "sg:controllers"),
+    ("lb", "ingress", "tcp", 6443, 6443, f"cidr:{API}"),
+}
+
+
+def aws(**overrides: Any) -> AwsHostsSettings:
+    return AwsHostsSettings.model_validate({"sshCidrs": [SSH], "apiCidrs": [API], **overrides})
+
+
+def table(rules: list[SgRule]) -> set[tuple[Any, ...]]:
+    rows = [(r.group, r.direction, r.protocol, r.from_port, r.to_port, r.peer) for r in rules]
+    assert len(rows) == len(set(rows)), "duplicate rules"
+    return set(rows)
+
+
+def test_single_controller_table() -> None:
+    assert table(security_rules(aws(), load_balancer=False)) == CORE | {
+        ("cluster", "ingress", "tcp", 22, 22, f"cidr:{SSH}"),
+        ("controllers", "ingress", "tcp", 6443, 6443, f"cidr:{API}"),
+    }
+
+
+def test_nlb_table() -> None:
+    assert table(security_rules(aws(), load_balancer=True)) == CORE | NLB | {
+        ("cluster", "ingress", "tcp", 22, 22, f"cidr:{SSH}"),
+    }
+
+
+def test_nlb_with_ingress_adds_443_and_33001_only() -> None:
+    rules = table(security_rules(aws(loadBalancer={"ingress": True}), load_balancer=True))
+    assert rules - table(security_rules(aws(), load_balancer=True)) == {
+        ("controllers", "ingress", "tcp", 33001, 33001, "sg:lb"),
+        ("lb", "egress", "tcp", 33001, 33001, "sg:controllers"),
+        ("lb", "ingress", "tcp", 443, 443, f"cidr:{API}"),
+    }
+
+
+def test_bastion_table() -> None:
+    assert table(security_rules(aws(bastion={"enabled": True}), load_balancer=False)) == CORE | {
+        ("cluster", "ingress", "tcp", 22, 22, "sg:bastion"),
+        ("controllers", "ingress", "tcp", 22, 22, f"cidr:{SSH}"),
+        ("controllers", "ingress", "tcp", 6443, 6443, f"cidr:{API}"),
+        ("bastion", "ingress", "tcp", 22, 22, f"cidr:{SSH}"),
+        ("bastion", "egress", "-1", None, None, "cidr:0.0.0.0/0"),
+    }
+
+
+@pytest.mark.parametrize("lb", [True, False])
+@pytest.mark.parametrize("bastion", [True, False])
+def test_no_ingress_from_anywhere_unless_listed(lb: bool, bastion: bool) -> None:
+    rules = security_rules(aws(bastion={"enabled": bastion}), load_balancer=lb)
+    assert not [r for r in rules if r.direction == "ingress" and r.peer == "cidr:0.0.0.0/0"]
+    opened = security_rules(aws(sshCidrs=["0.0.0.0/0"], bastion={"enabled": bastion}), load_balancer=lb)
+    assert {r.from_port for r in opened if r.direction == "ingress" and r.peer == "cidr:0.0.0.0/0"} == {22}
+
+
+def test_rule_names_are_unique_and_stable() -> None:
+    rules = security_rules(aws(sshCidrs=[SSH, "192.0.2.1/32"], loadBalancer={"ingress": True}), load_balancer=True)
+    suffixes = [r.suffix for r in rules]
+    assert len(suffixes) == len(set(suffixes))
+    assert "cluster-in-tcp-22-192-0-2-1-32" in suffixes
+    assert "controllers-in-tcp-2380-controllers" in suffixes
+    assert "cluster-out-all-anywhere" in suffixes
+
+
+def _settings(raw: dict[str, Any]) -> Any:
+    return settings_from_mapping({"cluster": {"name": "k"}, **raw}, stack="t", base_dir=Path("."))
+
+
+AWS_RAW = {"source": "aws", "aws": {"sshCidrs": [SSH], "apiCidrs": [API]}}
+
+
+def test_public_key_without_private_key_names_the_key() -> None:
+    s = _settings({"hosts": {**AWS_RAW, "aws": {**AWS_RAW["aws"], "publicKey": "ssh-ed25519 AAAA x"}}})
+    assert [(i.key) for i in key_issues(s)] == ["ssh.privateKey"]
+
+
+def test_private_key_without_public_key_names_public_key() -> None:
+    s = _settings({"hosts": AWS_RAW, "ssh": {"privateKey": "k"}})
+    assert [(i.key) for i in key_issues(s)] == ["hosts.aws.publicKey"]
+
+
+def test_generated_key_needs_nothing() -> None:
+    assert key_issues(_settings({"hosts": AWS_RAW})) == []
+
+
+def test_static_without_key_names_the_key() -> None:
+    s = _settings({"hosts": {"source": "static", "static": {"hosts": [{"name": "a", "role": "controller+worker", "address": "10.0.0.1"}]}}})
+    assert [(i.key) for i in key_issues(s)] == ["ssh.privateKey"]
