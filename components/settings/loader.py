@@ -75,7 +75,9 @@ def resolve(settings: Settings, base_dir: Path) -> Settings:
     }
     ssh = settings.ssh
     if ssh.private_key is None and ssh.private_key_file:
-        updates["ssh"] = ssh.model_copy(update={"private_key": _read_key(base_dir / Path(ssh.private_key_file).expanduser())})
+        updates["ssh"] = ssh.model_copy(
+            update={"private_key": _read_key(base_dir / Path(ssh.private_key_file).expanduser())}
+        )
     return settings.model_copy(update=updates)
 
 
@@ -104,7 +106,7 @@ def raw_config_from_pulumi() -> dict[str, Any]:
 
     every = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
-    return {key[len(prefix):]: _decode(value) for key, value in every.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: _decode(value) for key, value in every.items() if key.startswith(prefix)}
 
 
 def _decode(value: Any) -> Any:

@@ -41,7 +41,7 @@ def _mapping(spec: dict[str, Any], hosts: list[Any], path: Path) -> dict[str, An
     static_hosts, key_paths = _hosts(hosts, path)
     result: dict[str, Any] = {"hosts": {"source": "static", "static": {"hosts": static_hosts}}}
     if len(key_paths) == 1:
-        result["ssh"] = {"privateKeyFile": str((path.parent / key_paths.pop()).expanduser())}
+        result["ssh"] = {"privateKeyFile": str(path.parent / Path(key_paths.pop()).expanduser())}
     elif len(key_paths) > 1:
         raise SettingsError(
             [Issue(KEY, "hosts use different SSH keys; mke4k uses one key for all nodes.", "use one key.")]

@@ -18,6 +18,9 @@ DEFAULT_VXLAN_VNI = 4096
 
 def parse_ipv4_network(value: str) -> ipaddress.IPv4Network:
     """Parse an IPv4 CIDR strictly (host bits must be zero); ValueError with the reason."""
+    if "/" not in value:
+        # ip_network would read a bare address as a /32: a one-address pod or service network.
+        raise ValueError("no prefix length")
     network = ipaddress.ip_network(value, strict=True)
     if not isinstance(network, ipaddress.IPv4Network):
         raise ValueError("only IPv4 is supported (MKE 4k networking is IPv4 only)")

@@ -23,9 +23,7 @@ class ComponentSettings(SettingsModel):
     enabled: bool = Field(True, description="Install this component.")
     version: str | None = Field(None, description="Chart version. Default: from the MKE release matrix.")
     values: dict[str, Any] = Field(default_factory=dict, description="Extra Helm values merged on top.")
-    ready_timeout_seconds: int = Field(
-        900, ge=30, le=7200, description="How long its readiness gate waits."
-    )
+    ready_timeout_seconds: int = Field(900, ge=30, le=7200, description="How long its readiness gate waits.")
 
 
 class CalicoSettings(ComponentSettings):

@@ -138,7 +138,9 @@ def _networks(s: Settings) -> Iterable[Issue]:
         try:
             vpc = parse_ipv4_network(s.hosts.aws.vpc.cidr)
         except ValueError as error:
-            yield Issue("hosts.aws.vpc.cidr", f"'{s.hosts.aws.vpc.cidr}' is not a valid CIDR ({error}).", "e.g. 10.0.0.0/16.")
+            yield Issue(
+                "hosts.aws.vpc.cidr", f"'{s.hosts.aws.vpc.cidr}' is not a valid CIDR ({error}).", "e.g. 10.0.0.0/16."
+            )
             return
         for label, net in (("pod", pod), ("service", service)):
             if vpc.overlaps(net):
@@ -172,7 +174,9 @@ def _aws(s: Settings) -> Iterable[Issue]:
     aws = s.hosts.aws
     for key, cidrs in (("hosts.aws.sshCidrs", aws.ssh_cidrs), ("hosts.aws.apiCidrs", aws.api_cidrs)):
         if not cidrs:
-            yield Issue(key, "no sources allowed.", "list the CIDRs of your operators/CI (0.0.0.0/0 only if you mean it).")
+            yield Issue(
+                key, "no sources allowed.", "list the CIDRs of your operators/CI (0.0.0.0/0 only if you mean it)."
+            )
         for cidr in cidrs:
             try:
                 ipaddress.ip_network(cidr, strict=True)
@@ -181,7 +185,9 @@ def _aws(s: Settings) -> Iterable[Issue]:
     if aws.vpc.subnet_ids and not aws.vpc.id:
         yield Issue("hosts.aws.vpc.subnetIds", "subnets given without their VPC.", "set mke4k:hosts.aws.vpc.id too.")
     if aws.vpc.id and not aws.vpc.subnet_ids:
-        yield Issue("hosts.aws.vpc.id", "an existing VPC needs the subnets to use.", "set mke4k:hosts.aws.vpc.subnetIds.")
+        yield Issue(
+            "hosts.aws.vpc.id", "an existing VPC needs the subnets to use.", "set mke4k:hosts.aws.vpc.subnetIds."
+        )
 
 
 def _k0s(s: Settings) -> Iterable[Issue]:
@@ -194,7 +200,8 @@ def _k0s(s: Settings) -> Iterable[Issue]:
     for path in protected_paths_in(s.k0s.config):
         yield Issue(
             f"k0s.config.{path}",
-            "this ClusterConfig field carries the required network profile or per-node wiring and cannot be overridden.",
+            "this ClusterConfig field carries the required network profile or per-node wiring "
+            "and cannot be overridden.",
             PROTECTED_K0S_CONFIG_PATHS[path] + ".",
         )
     version = resolved_k0s_version(s)
@@ -218,12 +225,16 @@ def _platform(s: Settings) -> Iterable[Issue]:
         yield Issue("k0rdent.version", "a custom chart needs its version.", "set mke4k:k0rdent.version.")
     for key, component in (("calico", s.calico), ("k0rdent", s.k0rdent), ("mkeOperator", s.mke_operator)):
         if component.enabled and component.version is not None and not component.version.strip():
-            yield Issue(f"{key}.version", "the chart is enabled but its version is empty.", "set a version or disable it.")
+            yield Issue(
+                f"{key}.version", "the chart is enabled but its version is empty.", "set a version or disable it."
+            )
     registry = s.registry
     if (registry.username is None) != (registry.password is None):
         yield Issue("registry.password", "username and password go together.", "set both or neither.")
     if s.mke is not None and not s.mke_operator.enabled:
-        yield Issue("mke", "an MkeConfig is given but mke-operator is disabled.", "enable mke4k:mkeOperator or drop mke4k:mke.")
+        yield Issue(
+            "mke", "an MkeConfig is given but mke-operator is disabled.", "enable mke4k:mkeOperator or drop mke4k:mke."
+        )
 
 
 def resolved_k0s_version(s: Settings) -> str | None:
