@@ -56,3 +56,27 @@ def test_needs_a_staged_binary(host):
     result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(CONFIG))
     assert result.returncode != 0
     assert "run stage_k0s.sh first" in result.stderr
+
+
+def test_running_controller_is_restarted_to_apply_a_change(cluster, host):
+    cluster.bootstrap(host)
+    before = len(host.calls())
+    changed = K0S_YAML.format(address=host.address).replace("enabled: false", "enabled: false\n  # sans changed")
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(changed), READY_TIMEOUT_SECONDS=10)
+    assert result.returncode == 0, result
+    assert result.values["restarted"] == "true"
+    verbs = [c["argv"][0] for c in host.calls()[before:]]
+    assert verbs.index("stop") < verbs.index("start"), verbs
+    assert host.k0s("status").returncode == 0
+
+
+def test_immutable_service_cidr_change_is_refused(cluster, host):
+    cluster.bootstrap(host)
+    original = K0S_YAML.format(address=host.address)
+    changed = original.replace("serviceCIDR: 10.96.0.0/16", "serviceCIDR: 10.112.0.0/16")
+    result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=b64(changed))
+    assert result.returncode != 0
+    assert "spec.network.serviceCIDR cannot change" in result.stderr
+    assert "10.96.0.0/16 -> 10.112.0.0/16" in result.stderr
+    assert host.read("/etc/k0s/k0s.yaml") == original
+    assert not any(c["argv"][0] == "stop" for c in host.calls())

@@ -308,6 +308,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
+        if request.additionalSecretOutputs:
+            response = self._mark_secret(response, request.additionalSecretOutputs)
         inputs, secret_inputs = _plain(rpc.deserialize_properties(request.object))
         outputs, secret_outputs = _plain(rpc.deserialize_properties(response.object))
         self.recording.add(
@@ -338,6 +340,17 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 secret_outputs=secret_outputs,
             )
         )
+        return response
+
+
+    @staticmethod
+    def _mark_secret(response: Any, names: Iterable[str]) -> Any:
+        """Make the named outputs secret, as the engine does for ``additional_secret_outputs``."""
+        state = rpc.deserialize_properties(response.object)
+        for name in names:
+            if name in state and not rpc.is_rpc_secret(state[name]):
+                state[name] = {rpc._special_sig_key: rpc._special_secret_sig, "value": state[name]}
+        response.object.CopyFrom(_sync_await(rpc.serialize_properties(state, {})))
         return response
 
 

@@ -8,6 +8,7 @@ set -euo pipefail
 : "${K0S_DOWNLOAD_URL:=https://github.com/k0sproject/k0s/releases/download}"
 : "${K0S_SHA256:=}"          # optional pin; required for STAGE_MODE=uploaded
 : "${STAGE_MODE:=download}"  # download | uploaded
+: "${UPLOAD_PATH:=}"          # uploaded mode: where the program copied the binary
 : "${DOWNLOAD_ATTEMPTS:=4}"
 : "${RETRY_DELAY_SECONDS:=5}"
 
@@ -58,7 +59,7 @@ if [ -f "$target" ]; then
 fi
 
 if [ "$STAGE_MODE" = uploaded ]; then
-  source_file="$target.upload"
+  source_file="${UPLOAD_PATH:-$target.upload}"
   [ -f "$source_file" ] ||
     die "uploaded binary not found at $source_file (the program copies it there before running stage_k0s.sh)"
   expected=$K0S_SHA256

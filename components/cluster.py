@@ -1,0 +1,104 @@
+"""MkeCluster: hosts -> k0s -> platform, each layer run here or read from another stack.
+
+A stack runs a contiguous set of layers (``mke4k:layers.run``). The layer below the
+lowest one it runs is read from ``mke4k:layers.fromStack``:
+
+* no hosts layer here: the hosts come from that stack's exported nodes (``stack`` source);
+* no k0s layer here: the kubeconfig and the bootstrap controller's SSH address come from
+  that stack's ``kubeconfig`` and ``leader`` outputs.
+
+Every layer exports what the next one (here or in another stack) needs.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+from pulumi_command import remote
+
+from components.hosts import build_hosts
+from components.hosts.ssh_key import check_key_settings
+from components.hosts.node import Hosts
+from components.hosts.outputs import SSH_PRIVATE_KEY, export_hosts
+from components.k0s.cluster import K0sCluster, K0sClusterArgs
+from components.platform import Platform
+from components.platform_args import platform_args
+from components.settings import Settings
+
+KUBECONFIG = "kubeconfig"
+LEADER = "leader"
+
+
+class MkeCluster(pulumi.ComponentResource):
+    """The whole MKE 4k cluster of one stack (type ``mke4k:index:MkeCluster``)."""
+
+    hosts: Hosts | None
+    k0s: K0sCluster | None
+    platform: Platform | None
+    kubeconfig: pulumi.Output[str] | None
+
+    def __init__(self, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
+        name = settings.cluster.name
+        if settings.runs("hosts") or settings.runs("k0s"):
+            check_key_settings(settings)  # raises before any resource is registered
+        super().__init__("mke4k:index:MkeCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.hosts = build_hosts(settings, child) if settings.runs("hosts") or settings.runs("k0s") else None
+        self.k0s = None
+        self.platform = None
+        self.kubeconfig = None
+        provider: kubernetes.Provider | None = None
+        leader: remote.ConnectionArgs | None = None
+        ready: list[pulumi.Resource] = []
+        if settings.runs("k0s"):
+            assert self.hosts is not None
+            self.k0s = K0sCluster(
+                name,
+                K0sClusterArgs(
+                    cluster_name=name,
+                    hosts=self.hosts,
+                    k0s=settings.k0s,
+                    k0s_version=settings.k0s.version or "",
+                    network=settings.network,
+                    ssh=settings.ssh,
+                    api_external_address=settings.api_external_address,
+                ),
+                child,
+            )
+            self.kubeconfig = self.k0s.kubeconfig
+            provider, leader, ready = self.k0s.provider, self.k0s.leader_connection, self.k0s.ready
+        if settings.runs("platform"):
+            if provider is None or leader is None:
+                provider, leader = self._k0s_from_stack(settings, child)
+            self.platform = Platform(name, platform_args(settings, provider, leader, ready), child)
+        self.register_outputs({})
+
+    def _k0s_from_stack(
+        self, settings: Settings, opts: pulumi.ResourceOptions
+    ) -> tuple[kubernetes.Provider, remote.ConnectionArgs]:
+        """The kubeconfig and leader SSH access exported by the stack that runs the k0s layer."""
+        name = settings.cluster.name
+        reference = pulumi.StackReference(f"{name}-k0s-stack", stack_name=settings.layers.from_stack, opts=opts)
+        self.kubeconfig = pulumi.Output.secret(reference.require_output(KUBECONFIG))
+        leader = reference.require_output(LEADER)
+        connection = remote.ConnectionArgs(
+            host=leader.apply(lambda value: value["address"]),
+            port=leader.apply(lambda value: value["port"]),
+            user=leader.apply(lambda value: value["user"]),
+            private_key=pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY)),
+            dial_error_limit=settings.ssh.dial_error_limit,
+            per_dial_timeout=settings.ssh.per_dial_timeout,
+        )
+        provider = kubernetes.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig, opts=opts)
+        return provider, connection
+
+    def export(self) -> None:
+        """Export the outputs of every layer this stack runs (and what the next stack needs)."""
+        if self.hosts is not None:
+            export_hosts(self.hosts)
+            pulumi.export("apiEndpoint", pulumi.Output.concat("https://", self.hosts.api_address, ":6443"))
+        if self.k0s is not None:
+            connection = self.k0s.leader_connection
+            pulumi.export(KUBECONFIG, self.k0s.kubeconfig)
+            pulumi.export(LEADER, {"address": connection.host, "port": connection.port, "user": connection.user})
+            pulumi.export("nodeNames", sorted(self.k0s.nodes))

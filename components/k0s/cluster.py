@@ -1,0 +1,191 @@
+"""K0sCluster: Hosts in, a k0s cluster out (admin kubeconfig + a Kubernetes provider).
+
+Ordering, expressed only with resource dependencies so ``pulumi preview`` shows it:
+
+* every node stages its binary as soon as that node is ready (no cross-node waits);
+* the bootstrap controller installs first; the other controllers join one at a
+  time, each after the previous one is a confirmed member (quorum-safe);
+* workers join in parallel once the bootstrap controller is up;
+* upgrades roll: controllers one by one, then workers in batches, each batch after
+  the previous one.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as kubernetes
+from pulumi_command import remote
+
+from components.hosts.node import Hosts, Node
+from components.settings.access import SshSettings
+from components.settings.k0s import K0sSettings
+from components.settings.network import NetworkSettings
+
+from .binary_upload import BinaryUpload
+from .node import K0sNode, K0sNodeArgs
+from .remote import connection_for, script_command
+from .render import batches, default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml
+
+
+@dataclass(frozen=True)
+class K0sClusterArgs:
+    """Inputs of the k0s layer: the hosts layer's result plus the k0s-related settings."""
+
+    cluster_name: str
+    hosts: Hosts
+    k0s: K0sSettings
+    k0s_version: str
+    network: NetworkSettings
+    ssh: SshSettings
+    api_external_address: str | None = None
+
+
+class K0sCluster(pulumi.ComponentResource):
+    """A k0s cluster with one resource chain per node (type ``mke4k:k0s:K0sCluster``)."""
+
+    kubeconfig: pulumi.Output[str]
+    provider: kubernetes.Provider
+    leader_connection: remote.ConnectionArgs
+    ready: list[pulumi.Resource]
+    nodes: dict[str, K0sNode]
+
+    def __init__(self, name: str, args: K0sClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mke4k:k0s:K0sCluster", name, None, opts)
+        self._args = args
+        hosts = args.hosts
+        bootstrap = self._bootstrap_node()
+        self.leader_connection = self._connection(bootstrap)
+        upload = self._binary_upload()
+        self.nodes = {}
+        bootstrap_node = self._add_node(bootstrap, [], [], upload, None, is_bootstrap=True)
+        kubeconfig_cmd = self._kubeconfig_command(bootstrap_node)
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(kubeconfig_cmd.stdout, hosts.api_address).apply(
+                lambda values: point_kubeconfig_at(values[0], values[1])
+            )
+        )
+        previous_upgrade: list[pulumi.Resource] = [bootstrap_node.upgrade]
+        previous_member: pulumi.Resource = bootstrap_node.install
+        for node in hosts.controllers:
+            if node.name == bootstrap.name:
+                continue
+            added = self._add_node(node, [previous_member], previous_upgrade, upload, None)
+            previous_member = added.member or added.install
+            previous_upgrade = [added.upgrade]
+        size = args.k0s.upgrade.worker_batch_size or default_worker_batch_size(len(hosts.workers))
+        for batch in batches(hosts.workers, size):
+            added_batch = [
+                self._add_node(node, [bootstrap_node.install], previous_upgrade, upload, self.kubeconfig)
+                for node in batch
+            ]
+            previous_upgrade = [n.upgrade for n in added_batch]
+        self.ready = [n.member or n.install for n in self.nodes.values()]
+        self.provider = kubernetes.Provider(
+            f"{name}-kubernetes",
+            kubeconfig=self.kubeconfig,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
+        )
+        self.register_outputs({"kubeconfig": self.kubeconfig})
+
+    def _bootstrap_node(self) -> Node:
+        controllers = self._args.hosts.controllers
+        if not controllers:
+            raise ValueError("the k0s layer needs at least one controller")
+        wanted = self._args.k0s.bootstrap_controller
+        return next((n for n in controllers if n.name == wanted), controllers[0])
+
+    def _connection(self, node: Node) -> remote.ConnectionArgs:
+        hosts, ssh = self._args.hosts, self._args.ssh
+        return connection_for(
+            node,
+            hosts.ssh_private_key,
+            hosts.bastion,
+            dial_error_limit=ssh.dial_error_limit,
+            per_dial_timeout=ssh.per_dial_timeout,
+        )
+
+    def _binary_upload(self) -> BinaryUpload | None:
+        if self._args.k0s.binary_source != "upload":
+            return None
+        return BinaryUpload(
+            f"{self._args.cluster_name}-k0s-download",
+            k0s=self._args.k0s,
+            version=self._args.k0s_version,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _add_node(
+        self,
+        node: Node,
+        join_after: list[pulumi.Resource],
+        upgrade_after: list[pulumi.Resource],
+        upload: BinaryUpload | None,
+        kubeconfig: pulumi.Input[str] | None,
+        *,
+        is_bootstrap: bool = False,
+    ) -> K0sNode:
+        args = self._args
+        connection = self._connection(node)
+        k0s_node = K0sNode(
+            f"{args.cluster_name}-{node.name}",
+            K0sNodeArgs(
+                node=node,
+                cluster_name=args.cluster_name,
+                connection=connection,
+                leader_connection=self.leader_connection,
+                is_bootstrap=is_bootstrap,
+                k0s=args.k0s,
+                k0s_version=args.k0s_version,
+                config_yaml_b64=self._config_for(node) if node.is_controller else None,
+                join_after=join_after,
+                upgrade_after=upgrade_after,
+                admin_kubeconfig=kubeconfig,
+                uploaded_binary=upload.copy_to(node, connection, self) if upload else None,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.nodes[node.name] = k0s_node
+        return k0s_node
+
+    def _config_for(self, node: Node) -> pulumi.Output[str]:
+        args = self._args
+        hosts = args.hosts
+        external = hosts.external_address or args.api_external_address
+        names: list[pulumi.Input[str]] = [
+            *(c.private_address for c in hosts.controllers),
+            *hosts.extra_sans,
+            *args.k0s.api_sans,
+        ]
+        if external:
+            names.append(external)
+        return pulumi.Output.all(node.private_address, external, *names).apply(
+            lambda values: base64.b64encode(
+                to_yaml(
+                    render_k0s_config(
+                        cluster_name=args.cluster_name,
+                        private_address=values[0],
+                        external_address=values[1],
+                        sans=[v for v in values[2:] if v],
+                        network=args.network,
+                        extra=args.k0s.config,
+                    )
+                ).encode()
+            ).decode()
+        )
+
+    def _kubeconfig_command(self, bootstrap: K0sNode) -> remote.Command:
+        return remote.Command(
+            f"{self._args.cluster_name}-admin-kubeconfig",
+            connection=self.leader_connection,
+            create=script_command("admin_kubeconfig", {}),
+            logging=remote.Logging.STDERR,
+            triggers=[bootstrap_node_id] if (bootstrap_node_id := self._bootstrap_node().machine_id) else [],
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[bootstrap.install],
+                additional_secret_outputs=["stdout"],
+            ),
+        )

@@ -1,0 +1,105 @@
+"""Pure rendering for the k0s layer: k0s.yaml, kubeconfig rewrite, upgrade batches.
+
+Nothing here touches Pulumi: every function takes plain values and returns plain
+values, so it is tested directly and validated against the upstream ClusterConfig
+schema.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import yaml
+
+from components.settings import deep_merge
+from components.settings.network import NetworkSettings
+
+T = TypeVar("T")
+
+
+def render_k0s_config(
+    *,
+    cluster_name: str,
+    private_address: str,
+    external_address: str | None,
+    sans: Sequence[str],
+    network: NetworkSettings,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The ClusterConfig for one controller.
+
+    Per controller: ``spec.api.address`` and ``spec.storage.etcd.peerAddress`` (its private
+    address). Identical on every controller: everything else. The network profile and
+    etcd storage are applied last so ``extra`` (already checked by the settings rules)
+    can never replace them.
+    """
+    api: dict[str, Any] = {
+        "address": private_address,
+        "port": 6443,
+        "k0sApiPort": 9443,
+        "sans": sorted(set(sans) | {private_address}),
+    }
+    if external_address:
+        api["externalAddress"] = external_address
+    required = {
+        "spec": {
+            "api": api,
+            "network": {
+                "provider": "custom",
+                "podCIDR": network.pod_cidr,
+                "serviceCIDR": network.service_cidr,
+                "clusterDomain": network.cluster_domain,
+                "kubeProxy": {"disabled": False, "mode": network.kube_proxy_mode},
+            },
+            "storage": {"type": "etcd", "etcd": {"peerAddress": private_address}},
+        }
+    }
+    base = {
+        "apiVersion": "k0s.k0sproject.io/v1beta1",
+        "kind": "ClusterConfig",
+        "metadata": {"name": cluster_name},
+        "spec": {"telemetry": {"enabled": False}},
+    }
+    return deep_merge(deep_merge(base, extra), required)
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    """Deterministic YAML (sorted keys, block style) so the same config is byte-identical."""
+    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+
+
+def point_kubeconfig_at(kubeconfig: str, api_address: str) -> str:
+    """Rewrite every cluster's server to ``https://<api_address>:6443``.
+
+    ``k0s kubeconfig admin`` writes the controller's own address; users reaching the
+    API through a load balancer need the LB name (a top k0sctl complaint).
+    """
+    document = yaml.safe_load(kubeconfig)
+    for cluster in document.get("clusters") or []:
+        cluster["cluster"]["server"] = f"https://{api_address}:6443"
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def default_worker_batch_size(worker_count: int) -> int:
+    """10% of the workers, at least one (k0sctl's default)."""
+    return max(1, math.ceil(worker_count * 0.1))
+
+
+def batches(items: Sequence[T], size: int) -> list[list[T]]:
+    """Split ``items`` in config order into consecutive batches of ``size``.
+
+    Appending an item never moves an existing one to another batch.
+    """
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def parse_key_values(stdout: str) -> dict[str, str]:
+    """The ``key=value`` result lines a host script prints on stdout."""
+    result = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.isidentifier():
+            result[key] = value
+    return result
