@@ -69,12 +69,14 @@ class K0sCluster(pulumi.ComponentResource):
         )
         previous_upgrade: list[pulumi.Resource] = [bootstrap_node.upgrade]
         previous_member: pulumi.Resource = bootstrap_node.install
+        previous_config = bootstrap_node.config
         for node in hosts.controllers:
             if node.name == bootstrap.name:
                 continue
-            added = self._add_node(node, [previous_member], previous_upgrade, upload, None)
+            added = self._add_node(node, [previous_member], previous_upgrade, upload, None, previous_config)
             previous_member = added.member or added.install
             previous_upgrade = [added.upgrade]
+            previous_config = added.config
         size = args.k0s.upgrade.worker_batch_size or default_worker_batch_size(len(hosts.workers))
         for batch in batches(hosts.workers, size):
             added_batch = [
@@ -124,6 +126,7 @@ class K0sCluster(pulumi.ComponentResource):
         upgrade_after: list[pulumi.Resource],
         upload: BinaryUpload | None,
         kubeconfig: pulumi.Input[str] | None,
+        config_after: pulumi.Resource | None = None,
         *,
         is_bootstrap: bool = False,
     ) -> K0sNode:
@@ -144,6 +147,7 @@ class K0sCluster(pulumi.ComponentResource):
                 upgrade_after=upgrade_after,
                 admin_kubeconfig=kubeconfig,
                 uploaded_binary=upload.copy_to(node, connection, self) if upload else None,
+                config_after=[config_after] if config_after else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

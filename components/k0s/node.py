@@ -37,8 +37,8 @@ from components.hosts.node import Node
 from components.settings.k0s import K0sSettings
 
 from .binary_upload import upload_path
-from .render import parse_key_values
 from .remote import script_command
+from .render import parse_key_values
 
 SECRET_STDOUT = ["stdout"]
 
@@ -64,12 +64,15 @@ class K0sNodeArgs:
     """Admin kubeconfig (secret) handed on stdin to worker upgrades for drain/uncordon."""
     uploaded_binary: pulumi.Resource | None = None
     """The CopyToRemote that uploaded the binary (binarySource upload)."""
+    config_after: list[pulumi.Resource] | None = None
+    """The previous controller's config step: a config change restarts one controller at a time."""
 
 
 class K0sNode(pulumi.ComponentResource):
     """The per-node resource chain (type ``mke4k:k0s:K0sNode``)."""
 
     install: remote.Command
+    config: remote.Command | None
     member: remote.Command | None
     upgrade: remote.Command
     staged: remote.Command
@@ -82,14 +85,12 @@ class K0sNode(pulumi.ComponentResource):
         self._triggers = [node.machine_id] if node.machine_id is not None else []
         ready = self._command(
             "host-ready",
-            create=script_command(
-                "host_ready", {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()}
-            ),
+            create=script_command("host_ready", {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()}),
             depends_on=[node.machine] if node.machine else [],
         )
         self.staged = self._stage(ready)
-        configured = self._configure() if node.is_controller else self.staged
-        self.install = self._install(configured)
+        self.config = self._configure() if node.is_controller else None
+        self.install = self._install(self.config or self.staged)
         self.member = None if args.is_bootstrap else self._member()
         self.upgrade = self._upgrade()
         self.register_outputs({"install": self.install.id})
@@ -140,10 +141,14 @@ class K0sNode(pulumi.ComponentResource):
 
     def _configure(self) -> remote.Command:
         assert self._args.config_yaml_b64 is not None, "controllers need a k0s.yaml"
+        inputs = {
+            "K0S_CONFIG_B64": self._args.config_yaml_b64,
+            "READY_TIMEOUT_SECONDS": str(self._args.k0s.ready_timeout_seconds),
+        }
         return self._command(
             "k0s-config",
-            create=script_command("write_k0s_config", {"K0S_CONFIG_B64": self._args.config_yaml_b64}),
-            depends_on=[self.staged],
+            create=script_command("write_k0s_config", inputs),
+            depends_on=[self.staged, *(self._args.config_after or [])],
         )
 
     def _install(self, configured: remote.Command) -> remote.Command:
@@ -155,14 +160,16 @@ class K0sNode(pulumi.ComponentResource):
         }
         reset = script_command(
             "reset_node",
-            {"NODE_NAME": node.name, "IS_BOOTSTRAP": str(args.is_bootstrap).lower(), "PEER_ADDRESS": node.private_address}
+            {
+                "NODE_NAME": node.name,
+                "IS_BOOTSTRAP": str(args.is_bootstrap).lower(),
+                "PEER_ADDRESS": node.private_address,
+            }
             if node.is_controller
             else {"NODE_NAME": node.name, "IS_BOOTSTRAP": "false"},
         )
         if args.is_bootstrap:
-            create = script_command(
-                "install_controller", {**common, "ENABLE_WORKER": str(node.runs_kubelet).lower()}
-            )
+            create = script_command("install_controller", {**common, "ENABLE_WORKER": str(node.runs_kubelet).lower()})
             return self._command("k0s-install", create=create, delete=reset, depends_on=[configured])
         token = self._command(
             "join-token",
@@ -228,4 +235,6 @@ class K0sNode(pulumi.ComponentResource):
         )
         own = [self.member] if self.member is not None else [self.install]
         stdin = args.admin_kubeconfig if node.role == "worker" else None
-        return self._command("k0s-upgrade", create=upgrade, stdin=stdin, depends_on=[*own, self.staged, *args.upgrade_after])
+        return self._command(
+            "k0s-upgrade", create=upgrade, stdin=stdin, depends_on=[*own, self.staged, *args.upgrade_after]
+        )

@@ -1,0 +1,100 @@
+"""Build the k0s layer alone from synthetic nodes, under recording mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+from pulumi_command import local
+
+from components.hosts.node import Hosts, Node
+from components.k0s.cluster import K0sCluster, K0sClusterArgs
+from components.settings import Settings, settings_from_mapping
+from tests.support.recording_mocks import Recording, run_program
+
+COMMAND = "command:remote:Command"
+SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nk0s-layer-test-key\n-----END OPENSSH PRIVATE KEY-----\n"
+JOIN_TOKEN = "H4sIAAAAAAAC/join-token-secret-material"
+KUBECONFIG = (
+    "apiVersion: v1\nclusters:\n- cluster: {server: 'https://10.1.0.1:6443'}\n  name: k0s\n"
+    "users:\n- name: admin\n  user: {client-key-data: a3ViZWNvbmZpZy1zZWNyZXQ=}\n"
+)
+
+
+def k0s_settings(**k0s: object) -> Settings:
+    """Settings with a one-host static list (the k0s layer only reads k0s/network/ssh)."""
+    raw = {
+        "hosts": {
+            "source": "static",
+            "static": {"hosts": [{"name": "c-1", "role": "controller", "address": "10.1.0.1"}]},
+        },
+        "k0s": k0s,
+    }
+    return settings_from_mapping(raw, stack="k0s", base_dir=Path("."))
+
+
+def names(controllers: int, workers: int) -> list[tuple[str, str]]:
+    """(name, role) pairs: controller+worker managers, then workers."""
+    return [(f"c-{i}", "controller+worker") for i in range(1, controllers + 1)] + [
+        (f"w-{i}", "worker") for i in range(1, workers + 1)
+    ]
+
+
+def build(
+    controllers: int,
+    workers: int,
+    settings: Settings | None = None,
+    *,
+    with_machines: bool = False,
+) -> Recording:
+    """Register a K0sCluster of ``controllers`` + ``workers`` nodes and return the recording."""
+    settings = settings or k0s_settings()
+    stdout = {"k0s-admin-kubeconfig": KUBECONFIG}
+    for name, _ in names(controllers, workers):
+        stdout[f"k0s-{name}-join-token"] = JOIN_TOKEN
+        stdout[f"k0s-{name}-k0s-install"] = "token_id=abcdef\n"
+
+    def program() -> None:
+        nodes = []
+        for index, (name, role) in enumerate(names(controllers, workers)):
+            address = f"10.1.{index // 250}.{index % 250 + 1}"
+            machine = local.Command(f"machine-{name}", create="true") if with_machines else None
+            nodes.append(
+                Node(
+                    name=name,
+                    role=role,
+                    ssh_address=address,
+                    private_address=address,
+                    machine=machine,
+                    machine_id=machine.id if machine else address,
+                )
+            )
+        hosts = Hosts(
+            nodes=nodes,
+            api_address="api.k0s.test",
+            ssh_private_key=pulumi.Output.secret(SSH_KEY),
+            external_address="api.k0s.test",
+        )
+        K0sCluster(
+            "k0s",
+            K0sClusterArgs(
+                cluster_name="k0s",
+                hosts=hosts,
+                k0s=settings.k0s,
+                k0s_version=settings.k0s.version or "",
+                network=settings.network,
+                ssh=settings.ssh,
+            ),
+        )
+
+    return run_program(program, command_stdout=stdout)
+
+
+def step(recording: Recording, node: str, name: str):
+    """The ``k0s-<node>-<name>`` command."""
+    return recording.by_name(f"k0s-{node}-{name}", COMMAND)
+
+
+def commands(recording: Recording) -> dict[str, dict]:
+    """Every remote command's inputs by name."""
+    return {r.name: r.inputs for r in recording.by_type(COMMAND)}

@@ -1,0 +1,167 @@
+"""The k0s layer's resource graph: per-node chains, ordering, lifecycle options, secrets."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import pytest
+
+from components.k0s.render import default_worker_batch_size
+from tests.program.k0s_helpers import (
+    COMMAND,
+    JOIN_TOKEN,
+    KUBECONFIG,
+    SSH_KEY,
+    build,
+    commands,
+    k0s_settings,
+    step,
+)
+
+CONTROLLER_CHAIN = ["host-ready", "k0s-binary", "k0s-config", "k0s-install"]
+WORKER_CHAIN = ["host-ready", "k0s-binary", "k0s-install"]
+
+
+@pytest.fixture(scope="module")
+def cluster_3_10():
+    return build(3, 10)
+
+
+def test_every_node_has_its_chain_in_order(cluster_3_10):
+    rec = cluster_3_10
+    for node, chain in [("c-1", CONTROLLER_CHAIN), ("c-2", CONTROLLER_CHAIN), ("w-7", WORKER_CHAIN)]:
+        for earlier, later in pairwise(chain):
+            assert rec.depends_on(step(rec, node, later), step(rec, node, earlier)), (node, later, earlier)
+        assert rec.depends_on(step(rec, node, "k0s-upgrade"), step(rec, node, "k0s-install"))
+
+
+def test_staging_waits_for_nothing_outside_its_own_node(cluster_3_10):
+    rec = cluster_3_10
+    for node in ("c-1", "c-3", "w-1", "w-10"):
+        staged = step(rec, node, "k0s-binary")
+        own_ready = step(rec, node, "host-ready")
+        assert set(staged.dependencies) == {own_ready.urn}, staged.dependencies
+        assert own_ready.dependencies == ()
+
+
+def test_workers_join_after_the_bootstrap_but_not_after_each_other(cluster_3_10):
+    rec = cluster_3_10
+    bootstrap = step(rec, "c-1", "k0s-install")
+    for i in range(1, 11):
+        assert rec.depends_on(step(rec, f"w-{i}", "k0s-install"), bootstrap)
+    for a in range(1, 11):
+        for b in range(1, 11):
+            if a != b:
+                assert not rec.depends_on(step(rec, f"w-{a}", "k0s-install"), step(rec, f"w-{b}", "k0s-install"))
+    assert not rec.depends_on(step(rec, "w-1", "k0s-install"), step(rec, "c-2", "k0s-install")), (
+        "workers must not wait for the other controllers"
+    )
+
+
+def test_controllers_join_one_at_a_time(cluster_3_10):
+    rec = cluster_3_10
+    assert rec.depends_on(step(rec, "c-2", "join-token"), step(rec, "c-1", "k0s-install"))
+    assert rec.depends_on(step(rec, "c-3", "join-token"), step(rec, "c-2", "member")), (
+        "the third controller may only join once the second is a confirmed member"
+    )
+    assert not rec.depends_on(step(rec, "c-2", "k0s-install"), step(rec, "c-3", "k0s-install"))
+
+
+def test_config_changes_restart_controllers_one_at_a_time(cluster_3_10):
+    rec = cluster_3_10
+    assert rec.depends_on(step(rec, "c-2", "k0s-config"), step(rec, "c-1", "k0s-config"))
+    assert rec.depends_on(step(rec, "c-3", "k0s-config"), step(rec, "c-2", "k0s-config"))
+
+
+def test_upgrades_roll_controllers_then_worker_batches(cluster_3_10):
+    rec = cluster_3_10
+    assert rec.depends_on(step(rec, "c-2", "k0s-upgrade"), step(rec, "c-1", "k0s-upgrade"))
+    assert rec.depends_on(step(rec, "c-3", "k0s-upgrade"), step(rec, "c-2", "k0s-upgrade"))
+    size = default_worker_batch_size(10)
+    assert size == 1  # 10% of 10 workers
+    for i in range(1, 11):
+        assert rec.depends_on(step(rec, f"w-{i}", "k0s-upgrade"), step(rec, "c-3", "k0s-upgrade"))
+    for i in range(2, 11):
+        assert rec.depends_on(step(rec, f"w-{i}", "k0s-upgrade"), step(rec, f"w-{i - 1}", "k0s-upgrade"))
+
+
+def test_worker_batches_of_the_configured_size():
+    rec = build(1, 6, k0s_settings(upgrade={"workerBatchSize": 3}))
+    first, second = ["w-1", "w-2", "w-3"], ["w-4", "w-5", "w-6"]
+    for later in second:
+        for earlier in first:
+            assert rec.depends_on(step(rec, later, "k0s-upgrade"), step(rec, earlier, "k0s-upgrade"))
+    for a in first:
+        for b in first:
+            if a != b:
+                assert not rec.depends_on(step(rec, a, "k0s-upgrade"), step(rec, b, "k0s-upgrade"))
+
+
+def test_lifecycle_options_of_each_step():
+    rec = build(3, 2, with_machines=True)
+    for node in ("c-2", "w-1"):
+        machine = rec.by_name(f"machine-{node}", "command:local:Command")
+        install = step(rec, node, "k0s-install")
+        assert "reset_node" in install.inputs["delete"], "removing a node must reset it"
+        assert install.deleted_with == machine.urn, "reset is pointless once the machine is gone"
+        member = step(rec, node, "member")
+        assert "remove_member" in member.inputs["delete"]
+        assert "drain" in member.inputs["delete"]
+        assert member.deleted_with is None, "leader-side drain/delete-node/etcd-leave must run even when the VM goes"
+        assert member.inputs["connection"]["host"] == "10.1.0.1", "leader-side steps run on the bootstrap controller"
+        for name in ("host-ready", "k0s-binary", "k0s-install", "member", "k0s-upgrade"):
+            command = step(rec, node, name)
+            assert command.delete_before_replace is True, (node, name)
+            assert command.inputs["triggers"] == [machine.id], "a replaced machine replaces the chain"
+    bootstrap = step(rec, "c-1", "k0s-install")
+    assert "IS_BOOTSTRAP=true" in bootstrap.inputs["delete"]
+    assert rec.find("k0s-c-1-member", COMMAND) is None
+    etcd_leave = step(rec, "c-2", "member").inputs["delete"]
+    assert "PEER_ADDRESS=10.1.0.2" in etcd_leave
+
+
+def test_same_config_registers_byte_identical_inputs():
+    assert commands(build(3, 4)) == commands(build(3, 4))
+
+
+def test_adding_a_worker_touches_only_that_worker():
+    before, after = commands(build(3, 10)), commands(build(3, 11))
+    added = set(after) - set(before)
+    assert added and all(name.startswith("k0s-w-11-") for name in added)
+    assert {name: after[name] for name in before} == before
+
+
+def test_bumping_k0s_changes_only_staging_and_upgrade_inputs():
+    old = commands(build(3, 3, k0s_settings(version="v1.32.11+k0s.0")))
+    new = commands(build(3, 3, k0s_settings(version="v1.32.12+k0s.0")))
+    changed = {name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 2)[-1] for name in old if old[name] != new[name]}
+    assert changed == {"k0s-binary", "k0s-upgrade"}
+
+
+def test_resources_per_node_are_constant_per_role():
+    def per_node(rec, node):
+        return sorted(
+            r.name.removeprefix(f"k0s-{node}-") for r in rec.by_type(COMMAND) if r.name.startswith(f"k0s-{node}-")
+        )
+
+    small, large = build(1, 2), build(3, 20)
+    assert per_node(small, "w-1") == per_node(large, "w-20")
+    assert per_node(large, "c-2") == per_node(large, "c-3")
+
+
+def test_secrets_never_appear_in_plain_inputs_or_outputs():
+    rec = build(3, 3)
+    for plaintext in ("k0s-layer-test-key", "join-token-secret-material", "a3ViZWNvbmZpZy1zZWNyZXQ="):
+        assert rec.secret_leaks(plaintext) == [], plaintext
+    token = step(rec, "c-2", "join-token")
+    assert "stdout" in token.additional_secret_outputs
+    install = step(rec, "c-2", "k0s-install")
+    assert install.is_secret_input("stdin"), "the token travels on stdin, marked secret"
+    assert JOIN_TOKEN not in install.inputs["create"] and SSH_KEY not in install.inputs["create"]
+    kubeconfig = rec.by_name("k0s-admin-kubeconfig", COMMAND)
+    assert "stdout" in kubeconfig.additional_secret_outputs
+    assert kubeconfig.inputs["logging"] == "stderr", "the kubeconfig must never be logged"
+    provider = rec.by_type("pulumi:providers:kubernetes")[0]
+    assert provider.is_secret_input("kubeconfig")
+    assert "https://api.k0s.test:6443" in provider.inputs["kubeconfig"]
+    assert KUBECONFIG not in str(provider.inputs)

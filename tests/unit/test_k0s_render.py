@@ -1,0 +1,146 @@
+"""Pure k0s-layer rendering: k0s.yaml against the upstream schema, kubeconfig, batches, quoting."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from components.k0s.remote import SCRIPTS_DIR, script_text, wrap_for_sudo
+from components.k0s.render import (
+    batches,
+    default_worker_batch_size,
+    parse_key_values,
+    point_kubeconfig_at,
+    render_k0s_config,
+    to_yaml,
+)
+from components.settings import settings_from_mapping
+from tests.program.stack_program import SHIPPED_STACKS, stack_config
+from tests.support.schemas import crd_validator, errors, schema_file
+
+K0S_SCHEMA = ("k0s", "v1.32.11+k0s.0", "k0s.k0sproject.io_clusterconfigs.yaml")
+
+
+def settings_for_stack(stack, tmp_path, monkeypatch):
+    (tmp_path / ".ssh").mkdir(exist_ok=True)
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    raw = {k.split(":", 1)[1]: v for k, v in stack_config(stack).items() if k.startswith("mke4k:")}
+    return settings_from_mapping(raw, stack=stack, base_dir=Path("."))
+
+
+def rendered(settings, address="10.50.0.11"):
+    return render_k0s_config(
+        cluster_name=settings.cluster.name,
+        private_address=address,
+        external_address="api.example.test",
+        sans=["api.example.test", "10.50.0.11", "10.50.0.12"],
+        network=settings.network,
+        extra=settings.k0s.config,
+    )
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_rendered_config_of_every_stack_validates_against_upstream_schema(stack, tmp_path, monkeypatch):
+    validator = crd_validator(schema_file(*K0S_SCHEMA))
+    document = yaml.safe_load(to_yaml(rendered(settings_for_stack(stack, tmp_path, monkeypatch))))
+    assert errors(validator, document["spec"]) == []
+
+
+def test_schema_check_can_fail():
+    validator = crd_validator(schema_file(*K0S_SCHEMA))
+    assert errors(validator, {"network": {"provder": "custom"}})
+    assert errors(validator, {"storage": {"type": "mongodb"}})
+
+
+def test_required_profile_per_facts(tmp_path, monkeypatch):
+    settings = settings_for_stack("lab", tmp_path, monkeypatch)
+    config = rendered(settings)
+    spec = config["spec"]
+    assert config["apiVersion"] == "k0s.k0sproject.io/v1beta1" and config["kind"] == "ClusterConfig"
+    assert spec["network"]["provider"] == "custom"
+    assert spec["network"]["podCIDR"] == "192.168.0.0/16"
+    assert spec["network"]["serviceCIDR"] == "10.96.0.0/16"
+    assert spec["network"]["kubeProxy"]["mode"] == "iptables"
+    assert spec["storage"]["type"] == "etcd"
+    assert spec["storage"]["etcd"]["peerAddress"] == "10.50.0.11"
+    assert spec["api"]["address"] == "10.50.0.11"
+    assert spec["api"]["externalAddress"] == "api.example.test"
+    assert {"api.example.test", "10.50.0.11", "10.50.0.12"} <= set(spec["api"]["sans"])
+    assert spec["telemetry"]["enabled"] is False
+
+
+def test_extra_config_merges_but_cannot_replace_the_profile(tmp_path, monkeypatch):
+    settings = settings_for_stack("lab", tmp_path, monkeypatch)
+    config = render_k0s_config(
+        cluster_name="lab",
+        private_address="10.50.0.11",
+        external_address=None,
+        sans=[],
+        network=settings.network,
+        extra={"spec": {"api": {"extraArgs": {"audit-log-maxage": "30"}}, "network": {"provider": "calico"}}},
+    )
+    assert config["spec"]["api"]["extraArgs"] == {"audit-log-maxage": "30"}
+    assert config["spec"]["network"]["provider"] == "custom"
+    assert "externalAddress" not in config["spec"]["api"]
+
+
+def test_only_per_controller_fields_differ_between_controllers(tmp_path, monkeypatch):
+    settings = settings_for_stack("lab", tmp_path, monkeypatch)
+    a, b = rendered(settings, "10.50.0.11"), rendered(settings, "10.50.0.12")
+    a["spec"]["api"].pop("address"), b["spec"]["api"].pop("address")
+    a["spec"]["storage"]["etcd"].pop("peerAddress"), b["spec"]["storage"]["etcd"].pop("peerAddress")
+    assert a == b
+
+
+def test_kubeconfig_server_points_at_the_api_address():
+    kubeconfig = "apiVersion: v1\nclusters:\n- cluster:\n    server: https://10.0.0.5:6443\n  name: k0s\n"
+    out = yaml.safe_load(point_kubeconfig_at(kubeconfig, "lb.example.test"))
+    assert out["clusters"][0]["cluster"]["server"] == "https://lb.example.test:6443"
+
+
+@given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=50))
+def test_batches_keep_order_and_appending_moves_nothing(count, size):
+    items = list(range(count))
+    split = batches(items, size)
+    assert [i for batch in split for i in batch] == items
+    assert all(0 < len(batch) <= size for batch in split)
+    grown = batches([*items, count], size)
+    assert grown[: len(split) - 1] == split[:-1]
+
+
+def test_default_batch_size_is_ten_percent_at_least_one():
+    assert [default_worker_batch_size(n) for n in (0, 1, 9, 10, 11, 100, 205)] == [1, 1, 1, 1, 2, 10, 21]
+
+
+def test_key_value_results_ignore_human_lines():
+    assert parse_key_values("mke4k: note\ntoken_id=abc123\nchanged=true\n") == {"token_id": "abc123", "changed": "true"}
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60))
+def test_script_inputs_reach_the_script_verbatim(value):
+    """Whatever a value contains (quotes, $(...), newlines), the script sees exactly it."""
+    library = (SCRIPTS_DIR / "lib.sh").read_text()
+    preamble = script_text("admin_kubeconfig", {"NODE_NAME": value}).split(library, 1)[0]
+    probe = f"{preamble}\nprintf '%s' \"$NODE_NAME\""
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, check=True)
+    assert result.stdout.decode() == value
+
+
+def test_input_names_must_be_shell_identifiers():
+    with pytest.raises(ValueError, match="UPPER_CASE"):
+        script_text("admin_kubeconfig", {"bad name; rm -rf /": "x"})
+
+
+def test_sudo_wrapper_runs_the_script_with_bash_as_root_or_via_sudo():
+    command = wrap_for_sudo("echo hi")
+    assert "sudo -n bash" in command and command.startswith("MKE4K_SCRIPT=")
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
+    assert result.stdout == "hi\n" or "sudo" in result.stderr
+    assert shlex.quote("echo hi") in command
