@@ -8,10 +8,13 @@ from components.settings import load_settings
 settings = load_settings()
 cluster = MkeCluster(settings)
 cluster.export()
-pulumi.export("versions", {
-    "mke": settings.version,
-    "k0s": settings.k0s.version,
-    "calico": settings.calico.version,
-    "k0rdent": settings.k0rdent.version,
-    "mkeOperator": settings.mke_operator.version,
-})
+pulumi.export(
+    "versions",
+    {
+        "mke": settings.version,
+        "k0s": settings.k0s.version,
+        "calico": settings.calico.version,
+        "k0rdent": settings.k0rdent.version,
+        "mkeOperator": settings.mke_operator.version,
+    },
+)

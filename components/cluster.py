@@ -17,9 +17,9 @@ import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
 from components.hosts import build_hosts
-from components.hosts.ssh_key import check_key_settings
 from components.hosts.node import Hosts
 from components.hosts.outputs import SSH_PRIVATE_KEY, export_hosts
+from components.hosts.ssh_key import check_key_settings
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.platform import Platform
 from components.platform_args import platform_args

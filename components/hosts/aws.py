@@ -132,7 +132,9 @@ class AwsHosts(pulumi.ComponentResource):
             controller = planned.role != "worker"
             group = aws_settings.controllers if controller else aws_settings.workers
             private = bastion_on and not controller
-            subnets = network.private_subnet_ids if private and network.private_subnet_ids else network.public_subnet_ids
+            subnets = (
+                network.private_subnet_ids if private and network.private_subnet_ids else network.public_subnet_ids
+            )
             security_group_ids = [self.security_groups["cluster"].id]
             if controller:
                 security_group_ids.append(self.security_groups["controllers"].id)
@@ -143,7 +145,8 @@ class AwsHosts(pulumi.ComponentResource):
                 subnet_id=subnets[planned.subnet_index % len(subnets)],
                 vpc_security_group_ids=security_group_ids,
                 key_name=key_pair.key_name,
-                associate_public_ip_address=not private and not (aws_settings.vpc.id and aws_settings.use_private_addresses),
+                associate_public_ip_address=not private
+                and not (aws_settings.vpc.id and aws_settings.use_private_addresses),
                 iam_instance_profile=aws_settings.instance_profile,
                 metadata_options=_imdsv2(),
                 root_block_device=_root_volume(group.root_volume_size, group.root_volume_type),
@@ -185,7 +188,9 @@ class AwsHosts(pulumi.ComponentResource):
             )
             self.instances["bastion"] = bastion_instance
             bastion = Bastion(
-                address=bastion_instance.private_ip if aws_settings.use_private_addresses else bastion_instance.public_ip,
+                address=bastion_instance.private_ip
+                if aws_settings.use_private_addresses
+                else bastion_instance.public_ip,
                 port=settings.ssh.port,
                 user=settings.ssh.user,
             )

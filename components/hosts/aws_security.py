@@ -130,7 +130,9 @@ def security_rules(aws_settings: AwsHostsSettings, *, load_balancer: bool) -> li
         rules.append(_tcp("lb", JOIN_API_PORT, "sg:controllers", "controllers join through the NLB"))
         rules += _from_cidrs("lb", API_PORT, aws_settings.api_cidrs, "Kubernetes API from apiCidrs")
         if ingress_lb:
-            rules += _from_cidrs("lb", INGRESS_LISTENER_PORT, aws_settings.api_cidrs, "MKE ingress (HTTPS) from apiCidrs")
+            rules += _from_cidrs(
+                "lb", INGRESS_LISTENER_PORT, aws_settings.api_cidrs, "MKE ingress (HTTPS) from apiCidrs"
+            )
     else:
         rules += _from_cidrs("controllers", API_PORT, aws_settings.api_cidrs, "Kubernetes API from apiCidrs")
     return rules
@@ -182,7 +184,9 @@ def create_security_groups(
         peer: dict[str, pulumi.Input[str]] = (
             {"cidr_ipv4": value} if kind == "cidr" else {"referenced_security_group_id": created[value].id}  # type: ignore[index]
         )
-        rule_class = aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
+        rule_class = (
+            aws.vpc.SecurityGroupIngressRule if rule.direction == "ingress" else aws.vpc.SecurityGroupEgressRule
+        )
         name = resource_name(cluster, f"sg-{rule.suffix}")
         rule_class(
             name,

@@ -46,9 +46,7 @@ def k8s_opts(
     depends_on: Sequence[pulumi.Resource] = (),
 ) -> pulumi.ResourceOptions:
     """Options for a Kubernetes child resource: explicit provider, parent and dependencies."""
-    return pulumi.ResourceOptions(
-        provider=context.provider, parent=parent, depends_on=list(depends_on)
-    )
+    return pulumi.ResourceOptions(provider=context.provider, parent=parent, depends_on=list(depends_on))
 
 
 def namespace_with_secrets(
@@ -129,9 +127,7 @@ class PlatformPiece(pulumi.ComponentResource, Generic[ArgsT]):
         super().__init__(self.type_token, name, None, opts)
         self.context = context
         self.build(name, args)
-        self.register_outputs(
-            {"release": self.release.name, "ready": self.ready.stdout}
-        )
+        self.register_outputs({"release": self.release.name, "ready": self.ready.stdout})
 
     def build(self, name: str, args: ArgsT) -> None:
         """Register the piece's children (implemented by each piece)."""
@@ -155,17 +151,11 @@ class PlatformPiece(pulumi.ComponentResource, Generic[ArgsT]):
     def locate(self, chart: str, repo: str | None = None) -> ChartLocation:
         """Where to fetch ``chart`` from, honouring the airgap chart registry."""
         registry = self.context.registry
-        return chart_location(
-            chart, repo, registry.chart_registry if registry else None
-        )
+        return chart_location(chart, repo, registry.chart_registry if registry else None)
 
-    def prepare_namespace(
-        self, namespace: str, *, include_ca: bool = False
-    ) -> list[pulumi.Resource]:
+    def prepare_namespace(self, namespace: str, *, include_ca: bool = False) -> list[pulumi.Resource]:
         """Create the piece's namespace and registry secrets (see :func:`namespace_with_secrets`)."""
-        return namespace_with_secrets(
-            self.context, self._name, namespace, parent=self, include_ca=include_ca
-        )
+        return namespace_with_secrets(self.context, self._name, namespace, parent=self, include_ca=include_ca)
 
     def chart(
         self,

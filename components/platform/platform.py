@@ -47,9 +47,7 @@ class Platform(pulumi.ComponentResource):
         ready: the last readiness gate (or ``cluster_ready`` when everything is disabled).
     """
 
-    def __init__(
-        self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: PlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         """Register the platform for cluster ``name``."""
         super().__init__("mke4k:platform:Platform", name, None, opts)
         after: list[pulumi.Resource] = list(args.cluster_ready)
@@ -74,9 +72,7 @@ class Platform(pulumi.ComponentResource):
             self.k0rdent = K0rdent(f"{name}-k0rdent", args.k0rdent, context(), child)
             after = [self.k0rdent.ready]
         if args.mke_operator is not None:
-            self.mke_operator = MkeOperator(
-                f"{name}-mke-operator", args.mke_operator, context(), child
-            )
+            self.mke_operator = MkeOperator(f"{name}-mke-operator", args.mke_operator, context(), child)
             after = [self.mke_operator.ready]
         self.ready: list[pulumi.Resource] = after
         self.register_outputs(

@@ -34,9 +34,7 @@ class Condition:
 def render_wait_script(condition: Condition) -> str:
     """The full shell script for a gate: quoted preamble + ``wait-for-condition.sh`` (pure)."""
     if condition.timeout_seconds <= 0:
-        raise ValueError(
-            f"readiness timeout must be positive, got {condition.timeout_seconds}"
-        )
+        raise ValueError(f"readiness timeout must be positive, got {condition.timeout_seconds}")
     preamble = {
         "WHAT": condition.what,
         "RESOURCE": condition.resource,

@@ -72,11 +72,7 @@ class RegistryArgs:
 
 def pull_secret_name(registry: RegistryArgs | None) -> str | None:
     """Name of the pull secret charts should reference, or None when no credentials are set."""
-    if (
-        registry is None
-        or not registry.has_credentials
-        or registry.credentials_registry is None
-    ):
+    if registry is None or not registry.has_credentials or registry.credentials_registry is None:
         return None
     return registry.pull_secret_name
 
@@ -138,9 +134,7 @@ def registry_secrets(
     return created
 
 
-def credentials_apply_to(
-    location: ChartLocation, registry: RegistryArgs | None
-) -> bool:
+def credentials_apply_to(location: ChartLocation, registry: RegistryArgs | None) -> bool:
     """True when the chart is served by the host the credentials are for.
 
     Credentials are never sent to another host (e.g. the public Calico chart repo
@@ -148,17 +142,11 @@ def credentials_apply_to(
     """
     if registry is None or not registry.has_credentials:
         return False
-    hosts = {
-        registry_host(url)
-        for url in (registry.image_registry, registry.chart_registry)
-        if url
-    }
+    hosts = {registry_host(url) for url in (registry.image_registry, registry.chart_registry) if url}
     return registry_host(location.repo or location.chart) in hosts
 
 
-def repository_opts(
-    location: ChartLocation, registry: RegistryArgs | None
-) -> k8s.helm.v3.RepositoryOptsArgs | None:
+def repository_opts(location: ChartLocation, registry: RegistryArgs | None) -> k8s.helm.v3.RepositoryOptsArgs | None:
     """Helm ``repository_opts`` for a chart: repo URL, secret credentials and the runner-side CA file."""
     has_creds = credentials_apply_to(location, registry)
     ca_file = registry.ca_file if registry is not None else None
@@ -166,11 +154,7 @@ def repository_opts(
         return None
     return k8s.helm.v3.RepositoryOptsArgs(
         repo=location.repo,
-        username=pulumi.Output.secret(registry.username)
-        if has_creds and registry
-        else None,
-        password=pulumi.Output.secret(registry.password)
-        if has_creds and registry
-        else None,
+        username=pulumi.Output.secret(registry.username) if has_creds and registry else None,
+        password=pulumi.Output.secret(registry.password) if has_creds and registry else None,
         ca_file=ca_file,
     )

@@ -66,9 +66,7 @@ def parse_version(version: str) -> tuple[int, ...]:
     try:
         return tuple(int(part) for part in core.split("."))
     except ValueError as exc:
-        raise ValueError(
-            f"not a version number: {version!r} (expected e.g. v3.30.2 or 1.2.3)"
-        ) from exc
+        raise ValueError(f"not a version number: {version!r} (expected e.g. v3.30.2 or 1.2.3)") from exc
 
 
 def registry_host(registry: str) -> str:
@@ -90,18 +88,14 @@ class ChartLocation:
     repo: str | None
 
 
-def chart_location(
-    chart: str, repo: str | None, chart_registry: str | None
-) -> ChartLocation:
+def chart_location(chart: str, repo: str | None, chart_registry: str | None) -> ChartLocation:
     """Resolve a chart's location, honouring an airgap chart registry override.
 
     With ``chart_registry`` (an ``oci://`` URL, no trailing slash) every chart is
     fetched from ``<chart_registry>/<chart basename>`` and the HTTP repo is dropped.
     """
     if chart_registry:
-        return ChartLocation(
-            chart=f"{chart_registry.rstrip('/')}/{chart_basename(chart)}", repo=None
-        )
+        return ChartLocation(chart=f"{chart_registry.rstrip('/')}/{chart_basename(chart)}", repo=None)
     return ChartLocation(chart=chart, repo=repo)
 
 
@@ -226,20 +220,14 @@ def _lookup(values: Mapping[str, Any], dotted: str) -> tuple[bool, Any]:
     return True, node
 
 
-def _check_pools(
-    user_values: Mapping[str, Any], profile_pool: Mapping[str, Any], key_prefix: str
-) -> None:
+def _check_pools(user_values: Mapping[str, Any], profile_pool: Mapping[str, Any], key_prefix: str) -> None:
     """Reject user IP pools that differ from the single required IPv4 VXLAN pool."""
     path = "installation.calicoNetwork.ipPools"
     present, pools = _lookup(user_values, path)
     if not present:
         return
     key = f"{key_prefix}.{path}"
-    if (
-        not isinstance(pools, list)
-        or len(pools) != 1
-        or not isinstance(pools[0], Mapping)
-    ):
+    if not isinstance(pools, list) or len(pools) != 1 or not isinstance(pools[0], Mapping):
         raise ProfileOverrideError(
             key,
             pools,
@@ -265,9 +253,7 @@ def _check_pools(
         )
     for field, why in _POOL_RULES_WHY.items():
         if field in pool and pool[field] != profile_pool[field]:
-            raise ProfileOverrideError(
-                f"{key}[0].{field}", pool[field], profile_pool[field], why
-            )
+            raise ProfileOverrideError(f"{key}[0].{field}", pool[field], profile_pool[field], why)
 
 
 def check_calico_profile(
@@ -282,14 +268,8 @@ def check_calico_profile(
     for rule in _calico_rules(pod_cidr, vxlan_port, vxlan_vni):
         present, given = _lookup(user_values, rule.path)
         if present and given not in rule.allowed:
-            required = (
-                rule.allowed[0]
-                if len(rule.allowed) == 1
-                else " or ".join(map(repr, rule.allowed))
-            )
-            raise ProfileOverrideError(
-                f"{key_prefix}.{rule.path}", given, required, rule.why
-            )
+            required = rule.allowed[0] if len(rule.allowed) == 1 else " or ".join(map(repr, rule.allowed))
+            raise ProfileOverrideError(f"{key_prefix}.{rule.path}", given, required, rule.why)
     _check_pools(user_values, calico_ip_pool(pod_cidr), key_prefix)
 
 
@@ -369,9 +349,7 @@ def render_calico_values(
     # onto the profile pool instead of replacing it.
     present, user_pools = _lookup(user, "installation.calicoNetwork.ipPools")
     if present:
-        merged["installation"]["calicoNetwork"]["ipPools"] = [
-            deep_merge(calico_ip_pool(pod_cidr), user_pools[0])
-        ]
+        merged["installation"]["calicoNetwork"]["ipPools"] = [deep_merge(calico_ip_pool(pod_cidr), user_pools[0])]
     return canonical(merged)
 
 
@@ -389,13 +367,7 @@ def calico_installation_spec(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def calico_felix_spec(values: Mapping[str, Any]) -> dict[str, Any]:
     """The default ``FelixConfiguration.spec`` the chart renders (``defaultFelixConfiguration`` minus ``enabled``)."""
-    return canonical(
-        {
-            k: v
-            for k, v in values.get("defaultFelixConfiguration", {}).items()
-            if k != "enabled"
-        }
-    )
+    return canonical({k: v for k, v in values.get("defaultFelixConfiguration", {}).items() if k != "enabled"})
 
 
 # --------------------------------------------------------------------------- #
@@ -410,11 +382,7 @@ KCM_REGIONAL_TELEMETRY_FROM_ENTERPRISE = (1, 2)
 
 def kcm_values_layout(flavor: str, version: str) -> KcmLayout:
     """Which KCM values layout a chart version uses (see :data:`KcmLayout`)."""
-    threshold = (
-        KCM_REGIONAL_TELEMETRY_FROM_ENTERPRISE
-        if flavor == "enterprise"
-        else KCM_REGIONAL_TELEMETRY_FROM_OSS
-    )
+    threshold = KCM_REGIONAL_TELEMETRY_FROM_ENTERPRISE if flavor == "enterprise" else KCM_REGIONAL_TELEMETRY_FROM_OSS
     return "regional" if parse_version(version)[:2] >= threshold else "legacy"
 
 

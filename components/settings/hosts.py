@@ -137,9 +137,7 @@ class AwsHostsSettings(SettingsModel):
         default_factory=list,
         description="Sources allowed to reach the Kubernetes API (6443). 0.0.0.0/0 only if listed explicitly.",
     )
-    load_balancer: LoadBalancerSettings = Field(
-        default_factory=LoadBalancerSettings, description="API load balancer."
-    )
+    load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings, description="API load balancer.")
     bastion: BastionSettings = Field(default_factory=BastionSettings, description="Optional bastion host.")
     public_key: str | None = Field(
         None, description="OpenSSH public key for the key pair; when unset one is generated (private key secret)."

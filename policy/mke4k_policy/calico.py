@@ -28,11 +28,7 @@ DEFAULT_VXLAN_PORT = 4789
 def is_tigera_operator(resource_type: str, props: Any) -> bool:
     """Tell whether a resource is a Helm release of the tigera-operator chart."""
     chart = get(props, "chart")
-    return (
-        resource_type == HELM_RELEASE
-        and isinstance(chart, str)
-        and chart.rstrip("/").endswith("tigera-operator")
-    )
+    return resource_type == HELM_RELEASE and isinstance(chart, str) and chart.rstrip("/").endswith("tigera-operator")
 
 
 def _network(cidr: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
@@ -49,28 +45,17 @@ def profile_problems(values: Any, pod_cidr: str, vni: int, port: int) -> list[st
     """Return one line per deviation of chart ``values`` from the network profile."""
     problems: list[str] = []
     pools = as_list(get(values, "installation", "calicoNetwork", "ipPools"))
-    v4_pools = [
-        pool
-        for pool in pools
-        if getattr(_network(get(pool, "cidr")), "version", 4) == 4
-    ]
-    v6_pools = [
-        pool
-        for pool in pools
-        if getattr(_network(get(pool, "cidr")), "version", 4) == 6
-    ]
+    v4_pools = [pool for pool in pools if getattr(_network(get(pool, "cidr")), "version", 4) == 4]
+    v6_pools = [pool for pool in pools if getattr(_network(get(pool, "cidr")), "version", 4) == 6]
     want = _network(pod_cidr)
     if len(v4_pools) != 1:
         problems.append(
-            f"installation.calicoNetwork.ipPools has {len(v4_pools)} IPv4 pools; set exactly one "
-            f"with cidr {pod_cidr!r}"
+            f"installation.calicoNetwork.ipPools has {len(v4_pools)} IPv4 pools; set exactly one with cidr {pod_cidr!r}"
         )
     for pool in v4_pools:
         cidr = get(pool, "cidr")
         if want is None or _network(cidr) != want:
-            problems.append(
-                f"IP pool cidr is {describe(cidr)}; it must equal the pod CIDR {pod_cidr!r}"
-            )
+            problems.append(f"IP pool cidr is {describe(cidr)}; it must equal the pod CIDR {pod_cidr!r}")
         encapsulation = get(pool, "encapsulation")
         if encapsulation != "VXLAN":
             problems.append(
@@ -82,9 +67,7 @@ def profile_problems(values: Any, pod_cidr: str, vni: int, port: int) -> list[st
         problems.append(f"IPv6 pools {cidrs} are set; MKE 4k is IPv4 only: remove them")
     bgp = get(values, "installation", "calicoNetwork", "bgp")
     if bgp != "Disabled":
-        problems.append(
-            f"installation.calicoNetwork.bgp is {describe(bgp)}; set 'Disabled'"
-        )
+        problems.append(f"installation.calicoNetwork.bgp is {describe(bgp)}; set 'Disabled'")
     provider = get(values, "installation", "kubernetesProvider")
     if provider == "DockerEnterprise":
         problems.append(
@@ -100,27 +83,18 @@ def profile_problems(values: Any, pod_cidr: str, vni: int, port: int) -> list[st
     for key, expected in (("vxlanVNI", vni), ("vxlanPort", port)):
         actual = get(felix, key)
         if as_int(actual) != expected:
-            problems.append(
-                f"defaultFelixConfiguration.{key} is {describe(actual)}; set the integer {expected}"
-            )
+            problems.append(f"defaultFelixConfiguration.{key} is {describe(actual)}; set the integer {expected}")
     return problems
 
 
-def validate_network_profile(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_network_profile(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report a tigera-operator release whose values break the required network profile."""
     if not is_tigera_operator(args.resource_type, args.props):
         return
     config = args.get_config()
     pod_cidr = str(config_value(config, "podCIDR", DEFAULT_POD_CIDR))
-    vni = (
-        as_int(config_value(config, "vxlanVNI", DEFAULT_VXLAN_VNI)) or DEFAULT_VXLAN_VNI
-    )
-    port = (
-        as_int(config_value(config, "vxlanPort", DEFAULT_VXLAN_PORT))
-        or DEFAULT_VXLAN_PORT
-    )
+    vni = as_int(config_value(config, "vxlanVNI", DEFAULT_VXLAN_VNI)) or DEFAULT_VXLAN_VNI
+    port = as_int(config_value(config, "vxlanPort", DEFAULT_VXLAN_PORT)) or DEFAULT_VXLAN_PORT
     problems = profile_problems(get(args.props, "values"), pod_cidr, vni, port)
     if problems:
         report_violation(

@@ -26,9 +26,7 @@ from pulumi_policy.proxy import UnknownValueError
 from ._props import CONTROLLER_ROLES, EC2_INSTANCE, REMOTE_COMMAND, TAG_ROLE, get
 
 INSTALL_SUFFIX = "-k0s-install"
-_ROLE_LINE = re.compile(
-    r"^[ \t]*(?:export[ \t]+|readonly[ \t]+)?ROLE=(\S+)[ \t]*$", re.MULTILINE
-)
+_ROLE_LINE = re.compile(r"^[ \t]*(?:export[ \t]+|readonly[ \t]+)?ROLE=(\S+)[ \t]*$", re.MULTILINE)
 
 
 def script_role(script: Any) -> str | None:
@@ -50,8 +48,7 @@ def controller_names(resources: Sequence[PolicyResource]) -> tuple[list[str], st
     instances = [
         r.name
         for r in resources
-        if r.resource_type == EC2_INSTANCE
-        and get(r.props, "tags", TAG_ROLE) in CONTROLLER_ROLES
+        if r.resource_type == EC2_INSTANCE and get(r.props, "tags", TAG_ROLE) in CONTROLLER_ROLES
     ]
     if instances:
         return sorted(instances), "EC2 instances tagged mke4k:role"
@@ -62,14 +59,10 @@ def controller_names(resources: Sequence[PolicyResource]) -> tuple[list[str], st
         and r.name.endswith(INSTALL_SUFFIX)
         and script_role(get(r.props, "create")) in CONTROLLER_ROLES
     ]
-    return sorted(
-        commands
-    ), f"{REMOTE_COMMAND} '*{INSTALL_SUFFIX}' with ROLE=controller[+worker]"
+    return sorted(commands), f"{REMOTE_COMMAND} '*{INSTALL_SUFFIX}' with ROLE=controller[+worker]"
 
 
-def validate_odd_controllers(
-    args: StackValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_odd_controllers(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     """Report a stack whose controller count is even (0 means nothing to judge)."""
     try:
         names, source = controller_names(args.resources)

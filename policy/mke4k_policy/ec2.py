@@ -27,9 +27,7 @@ from ._props import (
 )
 
 
-def validate_imdsv2(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_imdsv2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report an EC2 instance whose metadata service accepts IMDSv1 (token-less) requests."""
     if args.resource_type != EC2_INSTANCE:
         return
@@ -44,9 +42,7 @@ def validate_imdsv2(
         )
 
 
-def validate_encrypted_volumes(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_encrypted_volumes(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report an EC2 instance whose root or extra EBS volumes are not encrypted."""
     if args.resource_type != EC2_INSTANCE:
         return
@@ -83,20 +79,14 @@ def _instance_tags(props: Any) -> dict[str, Any]:
     return merged
 
 
-def validate_node_tags(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_node_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report an EC2 instance missing the ``mke4k:cluster``/``mke4k:role``/``mke4k:node`` tags."""
     if args.resource_type != EC2_INSTANCE:
         return
     who = label(args.resource_type, args.name)
     tags = _instance_tags(args.props)
-    missing = [
-        key for key in (TAG_CLUSTER, TAG_ROLE, TAG_NODE) if not has_key(tags, key)
-    ]
-    empty = [
-        key for key in (TAG_CLUSTER, TAG_NODE) if has_key(tags, key) and not tags[key]
-    ]
+    missing = [key for key in (TAG_CLUSTER, TAG_ROLE, TAG_NODE) if not has_key(tags, key)]
+    empty = [key for key in (TAG_CLUSTER, TAG_NODE) if has_key(tags, key) and not tags[key]]
     if missing or empty:
         report_violation(
             f"{who}: tags {', '.join(missing + empty)} "

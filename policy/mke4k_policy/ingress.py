@@ -104,14 +104,10 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(item for item in as_list(value) if isinstance(item, str))
 
 
-def _rule(
-    where: str, block: Any, protocol_key: str, source_keys: tuple[str, ...]
-) -> IngressRule:
+def _rule(where: str, block: Any, protocol_key: str, source_keys: tuple[str, ...]) -> IngressRule:
     """Build an :class:`IngressRule` from one property block."""
     protocol = get(block, protocol_key)
-    protocol_text = str(
-        as_int(protocol) if as_int(protocol) is not None else protocol
-    ).lower()
+    protocol_text = str(as_int(protocol) if as_int(protocol) is not None else protocol).lower()
     sources: tuple[str, ...] = ()
     for key in source_keys:
         sources += _strings(get(block, key))
@@ -134,27 +130,19 @@ def ingress_rules(resource_type: str, props: Mapping[str, Any]) -> list[IngressR
         return [_rule("rule", props, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))]
     if resource_type == SECURITY_GROUP:
         return [
-            _rule(
-                f"ingress[{index}]", block, "protocol", ("cidrBlocks", "ipv6CidrBlocks")
-            )
+            _rule(f"ingress[{index}]", block, "protocol", ("cidrBlocks", "ipv6CidrBlocks"))
             for index, block in enumerate(as_list(get(props, "ingress")))
         ]
     return []
 
 
-def validate_no_public_cluster_ports(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_no_public_cluster_ports(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report ingress from 0.0.0.0/0 or ::/0 to etcd, join API, kubelet, VXLAN or Typha ports."""
     for rule in ingress_rules(args.resource_type, args.props):
         public = rule.public_sources()
         if not public:
             continue
-        exposed = [
-            f"{port} ({what})"
-            for port, what in CLUSTER_ONLY_PORTS.items()
-            if rule.covers(port)
-        ]
+        exposed = [f"{port} ({what})" for port, what in CLUSTER_ONLY_PORTS.items() if rule.covers(port)]
         if exposed:
             report_violation(
                 f"{label(args.resource_type, args.name)} {rule.where}: {rule.ports_text()} from "
@@ -165,9 +153,7 @@ def validate_no_public_cluster_ports(
             )
 
 
-def validate_public_admin_ports(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_public_admin_ports(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report SSH (22) or Kubernetes API (6443) open to the internet unless config allows it."""
     config = args.get_config()
     allowed = {
@@ -197,10 +183,7 @@ def validate_public_admin_ports(
 
 NO_PUBLIC_CLUSTER_PORTS = ResourceValidationPolicy(
     name="mke4k-no-public-cluster-ports",
-    description=(
-        "No ingress from 0.0.0.0/0 or ::/0 to cluster-internal ports "
-        "2380, 9443, 10250, 4789 or 5473."
-    ),
+    description=("No ingress from 0.0.0.0/0 or ::/0 to cluster-internal ports 2380, 9443, 10250, 4789 or 5473."),
     validate=validate_no_public_cluster_ports,
     enforcement_level=EnforcementLevel.MANDATORY,
 )

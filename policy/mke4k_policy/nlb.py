@@ -23,9 +23,7 @@ def _is_control_plane(args: ResourceValidationArgs) -> bool:
     return any(isinstance(name, str) and "api" in name.lower() for name in names)
 
 
-def validate_ip_targets(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_ip_targets(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report a control-plane target group whose targetType is not ``ip``."""
     if args.resource_type not in TARGET_GROUPS or not _is_control_plane(args):
         return
@@ -46,10 +44,7 @@ def validate_ip_targets(
 
 NLB_IP_TARGETS = ResourceValidationPolicy(
     name="mke4k-nlb-ip-targets",
-    description=(
-        "NLB target groups for the control plane (6443, 9443, 8132 or named '*api*') use "
-        "targetType ip."
-    ),
+    description=("NLB target groups for the control plane (6443, 9443, 8132 or named '*api*') use targetType ip."),
     validate=validate_ip_targets,
     enforcement_level=EnforcementLevel.MANDATORY,
 )

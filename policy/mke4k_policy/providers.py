@@ -24,9 +24,7 @@ def is_default_provider(provider: PolicyProviderResource) -> bool:
     return (urn_name or provider.name or "").startswith("default")
 
 
-def validate_explicit_provider(
-    args: ResourceValidationArgs, report_violation: ReportViolation
-) -> None:
+def validate_explicit_provider(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """Report a Kubernetes resource that uses the default Kubernetes provider."""
     if not args.resource_type.startswith("kubernetes:"):
         return

@@ -62,11 +62,16 @@ PER_HOST_DIRS: tuple[str, ...] = (
 )
 
 _SSH_OPTIONS: tuple[str, ...] = (
-    "-o", "BatchMode=yes",
-    "-o", "IdentitiesOnly=yes",
-    "-o", "StrictHostKeyChecking=yes",
-    "-o", "ConnectTimeout=5",
-    "-o", "LogLevel=ERROR",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "IdentitiesOnly=yes",
+    "-o",
+    "StrictHostKeyChecking=yes",
+    "-o",
+    "ConnectTimeout=5",
+    "-o",
+    "LogLevel=ERROR",
 )
 
 
@@ -74,15 +79,13 @@ class TestHostsError(RuntimeError):
     """Raised when a host cannot be set up or a command on it fails."""
 
 
-def _run(args: Sequence[str], *, check: bool = True,
-         timeout: float = 30) -> subprocess.CompletedProcess[str]:
+def _run(args: Sequence[str], *, check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """Run a local command, capturing text output."""
-    proc = subprocess.run(list(args), capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         raise TestHostsError(
-            f"{shlex.join(args)} failed ({proc.returncode}): "
-            f"{proc.stderr.strip() or proc.stdout.strip()}")
+            f"{shlex.join(args)} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}"
+        )
     return proc
 
 
@@ -102,19 +105,24 @@ class Host:
 
     def ssh_args(self, *extra: str) -> list[str]:
         """Return an ``ssh`` argv for this host (command words go after it)."""
-        return ["ssh", "-i", str(self.private_key), "-p", str(self.port),
-                "-o", f"UserKnownHostsFile={self.known_hosts}",
-                *_SSH_OPTIONS, *extra, f"{self.user}@{self.address}"]
+        return [
+            "ssh",
+            "-i",
+            str(self.private_key),
+            "-p",
+            str(self.port),
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            *_SSH_OPTIONS,
+            *extra,
+            f"{self.user}@{self.address}",
+        ]
 
-    def run(self, command: str, *, check: bool = True,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    def run(self, command: str, *, check: bool = True, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """Run a shell command on the host over SSH and capture its output."""
-        proc = subprocess.run([*self.ssh_args(), command], capture_output=True,
-                              text=True, timeout=timeout, check=False)
+        proc = subprocess.run([*self.ssh_args(), command], capture_output=True, text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:
-            raise TestHostsError(
-                f"{self.name}: {command!r} failed ({proc.returncode}): "
-                f"{proc.stderr.strip()}")
+            raise TestHostsError(f"{self.name}: {command!r} failed ({proc.returncode}): {proc.stderr.strip()}")
         return proc
 
 
@@ -206,8 +214,7 @@ class TestHosts:
             raise TestHostsError("TestHosts already started")
         self._workdir = Path(tempfile.mkdtemp(prefix="mke4k-testhosts-"))
         try:
-            _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                  "mke4k-e2e", "-f", str(self.private_key)])
+            _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mke4k-e2e", "-f", str(self.private_key)])
             self.known_hosts.touch()
             self._create_bridge()
             for name in self.names:
@@ -229,9 +236,17 @@ class TestHosts:
         self._next_index += 1
         netns = f"{NETNS_PREFIX}{name}"
         host_dir = self.workdir / "hosts" / name
-        host = Host(name=name, address=str(address), port=22, user=self.user,
-                    private_key=self.private_key, known_hosts=self.known_hosts,
-                    host_public_key="", host_dir=host_dir, netns=netns)
+        host = Host(
+            name=name,
+            address=str(address),
+            port=22,
+            user=self.user,
+            private_key=self.private_key,
+            known_hosts=self.known_hosts,
+            host_public_key="",
+            host_dir=host_dir,
+            netns=netns,
+        )
         state = _HostState(host=host, veth=f"mk4v{index}")
         self._hosts[name] = state
         try:
@@ -262,10 +277,11 @@ class TestHosts:
         """
         self.workdir  # noqa: B018 - raises if not started
         proc = subprocess.Popen(
-            [sys.executable, "-m", "http.server", "--bind", self.gateway,
-             "--directory", str(directory), str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            [sys.executable, "-m", "http.server", "--bind", self.gateway, "--directory", str(directory), str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             _wait_for_port(self.gateway, port, 10.0, proc)
             yield f"http://{self.gateway}:{port}"
@@ -303,11 +319,11 @@ class TestHosts:
         if Path(f"/sys/class/net/{self.bridge}").exists():
             raise TestHostsError(
                 f"bridge {self.bridge} already exists (a previous run left it?); "
-                f"remove it with `python -m tests.e2e.testhosts --cleanup`")
+                f"remove it with `python -m tests.e2e.testhosts --cleanup`"
+            )
         _run(["ip", "link", "add", self.bridge, "type", "bridge"])
         self._bridge_created = True
-        _run(["ip", "addr", "add",
-              f"{self.gateway}/{self._network.prefixlen}", "dev", self.bridge])
+        _run(["ip", "addr", "add", f"{self.gateway}/{self._network.prefixlen}", "dev", self.bridge])
         _run(["ip", "link", "set", self.bridge, "up"])
 
     def _prepare_host_dir(self, host: Host) -> Host:
@@ -317,34 +333,36 @@ class TestHosts:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True)
             self._ensure_mountpoint(Path(target))
         key = ssh_dir / "ssh_host_ed25519_key"
-        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-              f"{host.name}-hostkey", "-f", str(key)])
+        _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{host.name}-hostkey", "-f", str(key)])
         pub = key.with_suffix(".pub").read_text().split()
         host_public_key = f"{pub[0]} {pub[1]}"
-        shutil.copyfile(self.private_key.with_suffix(".pub"),
-                        ssh_dir / "authorized_keys")
-        (ssh_dir / "sshd_config").write_text("\n".join([
-            f"ListenAddress {host.address}:{host.port}",
-            f"HostKey {key}",
-            f"AuthorizedKeysFile {ssh_dir / 'authorized_keys'}",
-            f"PidFile {host.host_dir / 'sshd.pid'}",
-            "PermitRootLogin prohibit-password",
-            "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "UsePAM no",
-            "StrictModes no",
-            "PrintMotd no",
-            "AcceptEnv LANG LC_*",
-            f"Subsystem sftp {SFTP_SERVER}",
-            "",
-        ]))
+        shutil.copyfile(self.private_key.with_suffix(".pub"), ssh_dir / "authorized_keys")
+        (ssh_dir / "sshd_config").write_text(
+            "\n".join(
+                [
+                    f"ListenAddress {host.address}:{host.port}",
+                    f"HostKey {key}",
+                    f"AuthorizedKeysFile {ssh_dir / 'authorized_keys'}",
+                    f"PidFile {host.host_dir / 'sshd.pid'}",
+                    "PermitRootLogin prohibit-password",
+                    "PubkeyAuthentication yes",
+                    "PasswordAuthentication no",
+                    "KbdInteractiveAuthentication no",
+                    "UsePAM no",
+                    "StrictModes no",
+                    "PrintMotd no",
+                    "AcceptEnv LANG LC_*",
+                    f"Subsystem sftp {SFTP_SERVER}",
+                    "",
+                ]
+            )
+        )
         with self.known_hosts.open("a") as f:
             f.write(f"{host.address} {host_public_key}\n")
         launcher = host.host_dir / "launch.sh"
         mounts = "\n".join(
-            f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {t}"
-            for t in PER_HOST_DIRS)
+            f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {t}" for t in PER_HOST_DIRS
+        )
         launcher.write_text(
             "#!/bin/sh\n"
             "# Runs inside the host's netns + private mount and UTS namespaces.\n"
@@ -352,7 +370,8 @@ class TestHosts:
             f"hostname {shlex.quote(host.name)}\n"
             f"{mounts}\n"
             "mkdir -p /run/sshd\n"
-            f"exec {SSHD} -D -e -f {shlex.quote(str(ssh_dir / 'sshd_config'))}\n")
+            f"exec {SSHD} -D -e -f {shlex.quote(str(ssh_dir / 'sshd_config'))}\n"
+        )
         launcher.chmod(0o755)
         return dataclasses.replace(host, host_public_key=host_public_key)
 
@@ -373,13 +392,11 @@ class TestHosts:
             raise TestHostsError(f"network namespace {host.netns} already exists")
         _run(["ip", "netns", "add", host.netns])
         netns = ["ip", "netns", "exec", host.netns]
-        _run(["ip", "link", "add", state.veth, "type", "veth",
-              "peer", "name", "eth0", "netns", host.netns])
+        _run(["ip", "link", "add", state.veth, "type", "veth", "peer", "name", "eth0", "netns", host.netns])
         _run(["ip", "link", "set", state.veth, "master", self.bridge])
         _run(["ip", "link", "set", state.veth, "up"])
         _run([*netns, "ip", "link", "set", "lo", "up"])
-        _run([*netns, "ip", "addr", "add",
-              f"{host.address}/{self._network.prefixlen}", "dev", "eth0"])
+        _run([*netns, "ip", "addr", "add", f"{host.address}/{self._network.prefixlen}", "dev", "eth0"])
         _run([*netns, "ip", "link", "set", "eth0", "up"])
         if Path("/proc/sys/net/ipv4/ip_forward").read_text().strip() == "0":
             # k0s picks the node address from the default route; with
@@ -391,16 +408,28 @@ class TestHosts:
         state.log = host.host_dir / "sshd.log"
         with state.log.open("wb") as log:
             state.process = subprocess.Popen(
-                ["ip", "netns", "exec", host.netns,
-                 "unshare", "--mount", "--uts", "--propagation", "private",
-                 "--", str(host.host_dir / "launch.sh")],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    host.netns,
+                    "unshare",
+                    "--mount",
+                    "--uts",
+                    "--propagation",
+                    "private",
+                    "--",
+                    str(host.host_dir / "launch.sh"),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             _wait_for_port(host.address, host.port, self.startup_timeout, state.process)
         except TestHostsError as exc:
-            raise TestHostsError(
-                f"{host.name}: sshd did not start: {exc}\n{state.log.read_text()}") from exc
+            raise TestHostsError(f"{host.name}: sshd did not start: {exc}\n{state.log.read_text()}") from exc
 
     def _destroy_host(self, state: _HostState, errors: list[str]) -> None:
         host = state.host
@@ -423,8 +452,7 @@ class TestHosts:
 def _check_prerequisites() -> None:
     if os.geteuid() != 0:
         raise TestHostsError("TestHosts needs root (network namespaces, mounts)")
-    missing = [tool for tool in ("ip", "unshare", "ssh", "ssh-keygen")
-               if shutil.which(tool) is None]
+    missing = [tool for tool in ("ip", "unshare", "ssh", "ssh-keygen") if shutil.which(tool) is None]
     if not Path(SSHD).exists():
         missing.append(f"{SSHD} (apt-get install -y openssh-server)")
     if missing:
@@ -444,14 +472,12 @@ def _kill_netns_processes(netns: str) -> None:
         time.sleep(0.2)
 
 
-def _wait_for_port(address: str, port: int, timeout: float,
-                   process: subprocess.Popen[bytes] | None) -> None:
+def _wait_for_port(address: str, port: int, timeout: float, process: subprocess.Popen[bytes] | None) -> None:
     deadline = time.monotonic() + timeout
     while True:
         if process is not None and process.poll() is not None:
             raise TestHostsError(f"process exited with {process.returncode}")
-        with contextlib.suppress(OSError), \
-                socket.create_connection((address, port), timeout=1):
+        with contextlib.suppress(OSError), socket.create_connection((address, port), timeout=1):
             return
         if time.monotonic() > deadline:
             raise TestHostsError(f"{address}:{port} not reachable after {timeout}s")
@@ -478,8 +504,7 @@ def _self_check() -> None:
     """Exercise the harness: isolation, add-a-host, HTTP from the gateway."""
     with TestHosts(["c1", "w1", "w2"]) as hosts:
         for host in hosts:
-            out = host.run("hostname; ls -A /etc/k0s /usr/local/bin; "
-                           "command -v python3 bash curl").stdout
+            out = host.run("hostname; ls -A /etc/k0s /usr/local/bin; command -v python3 bash curl").stdout
             print(f"[{host.name} {host.address}] {out.strip()!r}")
             assert out.splitlines()[0] == host.name, out
         hosts["c1"].run("echo from-c1 > /var/lib/k0s/marker")

@@ -105,9 +105,7 @@ class ReleaseServer:
         version = path.split("/")[1] if path.count("/") >= 2 else ""
         if version in self._missing:
             return 404, b"Not Found\n"
-        if path == f"/{version}/sha256sums.txt" and any(
-            p.startswith(f"/{version}/") for p in self.files
-        ):
+        if path == f"/{version}/sha256sums.txt" and any(p.startswith(f"/{version}/") for p in self.files):
             return 200, self._sums(version)
         if path in self.files:
             data = self.files[path]

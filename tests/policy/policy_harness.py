@@ -39,24 +39,18 @@ def to_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
     """Convert plain test data into what a policy receives from the engine."""
     struct = struct_pb2.Struct()
     struct.update(dict(props))
-    return unknown_checking_proxy(
-        deserialize_properties(json_format.MessageToDict(struct))
-    )
+    return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
 def options() -> PolicyResourceOptions:
     """Return empty resource options."""
-    return PolicyResourceOptions(
-        False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None
-    )
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 
 
 def provider(name: str, package: str = "kubernetes") -> PolicyProviderResource:
     """Return a provider record like the engine's (``default_4_34_2`` for a default provider)."""
     provider_type = f"pulumi:providers:{package}"
-    return PolicyProviderResource(
-        provider_type, to_props({}), urn(provider_type, name), name
-    )
+    return PolicyProviderResource(provider_type, to_props({}), urn(provider_type, name), name)
 
 
 def check(

@@ -32,9 +32,7 @@ GOOD_VALUES: dict[str, Any] = {
 }
 
 
-def release(
-    values: dict[str, Any] | None, chart: str = "tigera-operator"
-) -> dict[str, Any]:
+def release(values: dict[str, Any] | None, chart: str = "tigera-operator") -> dict[str, Any]:
     """Return Release inputs for the tigera-operator chart."""
     props: dict[str, Any] = {
         "chart": chart,
@@ -81,10 +79,7 @@ def test_required_profile_passes(chart: str) -> None:
 
 
 def test_other_charts_are_ignored() -> None:
-    assert (
-        check(CALICO_NETWORK_PROFILE, RELEASE, release({}, chart="k0rdent-enterprise"))
-        == []
-    )
+    assert check(CALICO_NETWORK_PROFILE, RELEASE, release({}, chart="k0rdent-enterprise")) == []
 
 
 @pytest.mark.parametrize(
@@ -120,9 +115,7 @@ def test_other_charts_are_ignored() -> None:
         (("installation", "calicoNetwork", "ipPools"), [], "has 0 IPv4 pools"),
     ],
 )
-def test_profile_deviation_is_reported(
-    path: tuple[str, ...], value: Any, expected: str
-) -> None:
+def test_profile_deviation_is_reported(path: tuple[str, ...], value: Any, expected: str) -> None:
     [message] = check(
         CALICO_NETWORK_PROFILE,
         RELEASE,
@@ -142,10 +135,7 @@ def test_pool_deviations_are_reported() -> None:
     values = values_with(("installation", "calicoNetwork", "ipPools"), pools)
     [message] = check(CALICO_NETWORK_PROFILE, RELEASE, release(values))
     assert "has 2 IPv4 pools" in message
-    assert (
-        "IP pool cidr is '10.244.0.0/16'; it must equal the pod CIDR '192.168.0.0/16'"
-        in message
-    )
+    assert "IP pool cidr is '10.244.0.0/16'; it must equal the pod CIDR '192.168.0.0/16'" in message
     assert "encapsulation is 'IPIP'" in message
     assert "IPv6 pools 'fd00:10::/64'" in message
 

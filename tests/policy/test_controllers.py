@@ -16,9 +16,7 @@ COMMAND = "command:remote:Command"
 def instance(name: str, role: str) -> PolicyResource:
     """Return an EC2 instance tagged like the program's nodes."""
     tags = {"mke4k:cluster": "dev", "mke4k:role": role, "mke4k:node": name}
-    return resource(
-        INSTANCE, f"dev-{name}", {"tags": tags, "instanceType": "m6i.large"}
-    )
+    return resource(INSTANCE, f"dev-{name}", {"tags": tags, "instanceType": "m6i.large"})
 
 
 def install(name: str, role: str, quote: str = "'") -> PolicyResource:
@@ -31,9 +29,7 @@ def install(name: str, role: str, quote: str = "'") -> PolicyResource:
 
 
 def test_three_controller_instances_pass() -> None:
-    resources = [instance(f"cp-{i}", "controller") for i in range(3)] + [
-        instance("w-0", "worker")
-    ]
+    resources = [instance(f"cp-{i}", "controller") for i in range(3)] + [instance("w-0", "worker")]
     assert check_stack(ODD_CONTROLLER_COUNT, resources) == []
 
 
@@ -61,9 +57,7 @@ def test_install_commands_count_when_there_are_no_instances() -> None:
 
 
 def test_even_install_commands_are_reported() -> None:
-    resources = [install(f"cp-{i}", "controller") for i in range(4)] + [
-        install("w-0", "worker")
-    ]
+    resources = [install(f"cp-{i}", "controller") for i in range(4)] + [install("w-0", "worker")]
     [message] = check_stack(ODD_CONTROLLER_COUNT, resources)
     assert "4 controllers" in message and "dev-cp-3-k0s-install" in message
     assert "k0s-install" in message and "use 3 or 5 controllers" in message
@@ -79,12 +73,7 @@ def test_instances_take_precedence_over_commands() -> None:
 
 
 def test_no_controllers_is_not_judged() -> None:
-    assert (
-        check_stack(
-            ODD_CONTROLLER_COUNT, [instance("w-0", "worker"), install("w-1", "worker")]
-        )
-        == []
-    )
+    assert check_stack(ODD_CONTROLLER_COUNT, [instance("w-0", "worker"), install("w-1", "worker")]) == []
     assert check_stack(ODD_CONTROLLER_COUNT, []) == []
 
 

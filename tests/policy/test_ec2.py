@@ -50,11 +50,7 @@ def test_imdsv2_ignores_other_resource_types() -> None:
 
 
 def test_encrypted_volumes_pass() -> None:
-    props = good_instance(
-        ebsBlockDevices=[
-            {"deviceName": "/dev/sdf", "encrypted": True, "volumeSize": 50}
-        ]
-    )
+    props = good_instance(ebsBlockDevices=[{"deviceName": "/dev/sdf", "encrypted": True, "volumeSize": 50}])
     assert check(ENCRYPTED_VOLUMES, INSTANCE, props) == []
 
 
@@ -85,9 +81,7 @@ def test_each_unencrypted_ebs_device_is_reported() -> None:
     assert "ebsBlockDevices[2] ('/dev/sdh') has encrypted=False" in messages[1]
 
 
-@pytest.mark.parametrize(
-    "role", ["controller+worker", "controller", "worker", "bastion"]
-)
+@pytest.mark.parametrize("role", ["controller+worker", "controller", "worker", "bastion"])
 def test_node_tags_pass_for_every_role(role: str) -> None:
     props = good_instance()
     props["tags"]["mke4k:role"] = role

@@ -14,9 +14,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 
 
-def ingress(
-    port: int | None, to_port: int | None = None, protocol: str = "tcp", **source: Any
-) -> dict[str, Any]:
+def ingress(port: int | None, to_port: int | None = None, protocol: str = "tcp", **source: Any) -> dict[str, Any]:
     """Return SecurityGroupIngressRule inputs (ports omitted for protocol -1)."""
     props: dict[str, Any] = {
         "securityGroupId": "sg-1",
@@ -37,23 +35,14 @@ def test_cluster_port_from_security_group_passes(port: int) -> None:
 
 @pytest.mark.parametrize("port", [2380, 9443, 10250, 4789, 5473])
 def test_cluster_port_from_internet_is_reported(port: int) -> None:
-    props = ingress(
-        port, protocol="udp" if port == 4789 else "tcp", cidrIpv4="0.0.0.0/0"
-    )
+    props = ingress(port, protocol="udp" if port == 4789 else "tcp", cidrIpv4="0.0.0.0/0")
     [message] = check(NO_PUBLIC_CLUSTER_PORTS, RULE, props, name="dev-nodes-in")
-    assert (
-        "'dev-nodes-in'" in message
-        and f"{port} (" in message
-        and "0.0.0.0/0" in message
-    )
+    assert "'dev-nodes-in'" in message and f"{port} (" in message and "0.0.0.0/0" in message
     assert "referenced_security_group_id" in message
 
 
 def test_cluster_port_from_vpc_cidr_passes() -> None:
-    assert (
-        check(NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(10250, cidrIpv4="10.0.0.0/16"))
-        == []
-    )
+    assert check(NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(10250, cidrIpv4="10.0.0.0/16")) == []
 
 
 def test_ipv6_everywhere_is_reported() -> None:
@@ -62,9 +51,7 @@ def test_ipv6_everywhere_is_reported() -> None:
 
 
 def test_port_range_covering_cluster_ports_is_reported() -> None:
-    [message] = check(
-        NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(9000, 11000, cidrIpv4="0.0.0.0/0")
-    )
+    [message] = check(NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(9000, 11000, cidrIpv4="0.0.0.0/0"))
     assert "tcp 9000-11000" in message
     assert "9443 (k0s join API)" in message and "10250 (kubelet)" in message
     assert "2380" not in message
@@ -82,9 +69,7 @@ def test_all_protocols_rule_is_reported() -> None:
 
 
 def test_public_https_passes() -> None:
-    assert (
-        check(NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(443, cidrIpv4="0.0.0.0/0")) == []
-    )
+    assert check(NO_PUBLIC_CLUSTER_PORTS, RULE, ingress(443, cidrIpv4="0.0.0.0/0")) == []
 
 
 def test_icmp_from_internet_passes() -> None:
@@ -151,24 +136,16 @@ def test_ingress_rules_normalise_protobuf_numbers() -> None:
 
 @pytest.mark.parametrize("port", [22, 6443])
 def test_admin_port_from_operator_cidr_passes(port: int) -> None:
-    assert (
-        check(PUBLIC_ADMIN_PORTS, RULE, ingress(port, cidrIpv4="203.0.113.0/24")) == []
-    )
+    assert check(PUBLIC_ADMIN_PORTS, RULE, ingress(port, cidrIpv4="203.0.113.0/24")) == []
 
 
-@pytest.mark.parametrize(
-    ("port", "key"), [(22, "allowPublicSsh"), (6443, "allowPublicApi")]
-)
+@pytest.mark.parametrize(("port", "key"), [(22, "allowPublicSsh"), (6443, "allowPublicApi")])
 def test_public_admin_port_is_reported_by_default(port: int, key: str) -> None:
-    [message] = check(
-        PUBLIC_ADMIN_PORTS, RULE, ingress(port, cidrIpv4="0.0.0.0/0"), name="dev-admin"
-    )
+    [message] = check(PUBLIC_ADMIN_PORTS, RULE, ingress(port, cidrIpv4="0.0.0.0/0"), name="dev-admin")
     assert "'dev-admin'" in message and f"({port})" in message and key in message
 
 
-@pytest.mark.parametrize(
-    ("port", "key"), [(22, "allowPublicSsh"), (6443, "allowPublicApi")]
-)
+@pytest.mark.parametrize(("port", "key"), [(22, "allowPublicSsh"), (6443, "allowPublicApi")])
 def test_public_admin_port_allowed_by_config_passes(port: int, key: str) -> None:
     props = ingress(port, cidrIpv4="0.0.0.0/0")
     assert check(PUBLIC_ADMIN_PORTS, RULE, props, config={key: True}) == []

@@ -90,14 +90,10 @@ def test_metadata_lists_every_policy_with_its_level(
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty(), timeout=20)
     assert info.name == mke4k_policy.PACK_NAME
     levels = {
-        policy.name: analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel).lower()
-        for policy in info.policies
+        policy.name: analyzer_pb2.EnforcementLevel.Name(policy.enforcementLevel).lower() for policy in info.policies
     }
     assert levels == EXPECTED_LEVELS
-    schemas = {
-        policy.name: set(policy.configSchema.properties.keys())
-        for policy in info.policies
-    }
+    schemas = {policy.name: set(policy.configSchema.properties.keys()) for policy in info.policies}
     assert schemas["mke4k-public-admin-ports"] == {"allowPublicSsh", "allowPublicApi"}
     assert schemas["mke4k-calico-network-profile"] == {
         "podCIDR",
@@ -125,13 +121,9 @@ def test_public_ssh_is_advisory_then_allowed_by_config(
             enforcementLevel=analyzer_pb2.ADVISORY,
             properties=struct({"allowPublicSsh": True}),
         ),
-        "mke4k-ec2-imdsv2-required": analyzer_pb2.PolicyConfig(
-            enforcementLevel=analyzer_pb2.DISABLED
-        ),
+        "mke4k-ec2-imdsv2-required": analyzer_pb2.PolicyConfig(enforcementLevel=analyzer_pb2.DISABLED),
     }
-    analyzer.Configure(
-        analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=config), timeout=20
-    )
+    analyzer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=config), timeout=20)
     try:
         assert (
             analyze(
@@ -154,9 +146,7 @@ def test_public_ssh_is_advisory_then_allowed_by_config(
         }
         assert analyze(analyzer, "aws:ec2/instance:Instance", "w-0", instance) == []
     finally:
-        analyzer.Configure(
-            analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={}), timeout=20
-        )
+        analyzer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={}), timeout=20)
 
 
 def test_mandatory_violation_and_stack_check_over_grpc(

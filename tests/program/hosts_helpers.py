@@ -35,8 +35,12 @@ LISTENER = "aws:lb/listener:Listener"
 KEY_PAIR = "aws:ec2/keyPair:KeyPair"
 TLS_KEY = "tls:index/privateKey:PrivateKey"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
-GENERATED_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated-ed25519-secret\n-----END OPENSSH PRIVATE KEY-----\n"
-GIVEN_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ngiven-key-secret-material\n-----END OPENSSH PRIVATE KEY-----\n"
+GENERATED_PRIVATE_KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\ngenerated-ed25519-secret\n-----END OPENSSH PRIVATE KEY-----\n"
+)
+GIVEN_PRIVATE_KEY = (
+    "-----BEGIN OPENSSH PRIVATE KEY-----\ngiven-key-secret-material\n-----END OPENSSH PRIVATE KEY-----\n"
+)
 
 
 class HostsMocks(RecordingMocks):

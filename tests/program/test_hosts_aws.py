@@ -240,7 +240,11 @@ def assert_confined(rows: set[tuple[Any, ...]], allowed_anywhere: set[int]) -> N
         if covers(row, 2380):
             assert (group, peer) == ("controllers", "sg:controllers"), row
         if covers(row, 9443):
-            assert (group, peer) in {("controllers", "sg:controllers"), ("controllers", "sg:lb"), ("lb", "sg:controllers")}, row
+            assert (group, peer) in {
+                ("controllers", "sg:controllers"),
+                ("controllers", "sg:lb"),
+                ("lb", "sg:controllers"),
+            }, row
         if peer == "cidr:0.0.0.0/0":
             assert row[2] == "tcp" and row[3] == row[4] and row[3] in allowed_anywhere, row
 

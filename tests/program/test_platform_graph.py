@@ -53,15 +53,9 @@ def build(args: PlatformArgs) -> Recording:
     """Run a program with a provider, a 'cluster ready' command and the platform."""
 
     def program() -> None:
-        provider = k8s.Provider(
-            f"{CLUSTER}-kubernetes", kubeconfig=pulumi.Output.secret("apiVersion: v1")
-        )
-        connection = remote.ConnectionArgs(
-            host="10.0.0.10", user="ubuntu", private_key=pulumi.Output.secret("KEY")
-        )
-        joined = remote.Command(
-            f"{CLUSTER}-leader-install", connection=connection, create="true"
-        )
+        provider = k8s.Provider(f"{CLUSTER}-kubernetes", kubeconfig=pulumi.Output.secret("apiVersion: v1"))
+        connection = remote.ConnectionArgs(host="10.0.0.10", user="ubuntu", private_key=pulumi.Output.secret("KEY"))
+        joined = remote.Command(f"{CLUSTER}-leader-install", connection=connection, create="true")
         Platform(
             CLUSTER,
             replace(
@@ -104,24 +98,17 @@ def test_component_types_and_names(full: Recording) -> None:
         assert full.by_name(name).type == COMMAND
     for name in ("c1-calico", "c1-k0rdent", "c1-mke-operator"):
         assert release(full, name)
-    assert (
-        full.by_name("c1-mke-config").type
-        == "kubernetes:mke.mirantis.com/v1alpha1:MkeConfig"
-    )
+    assert full.by_name("c1-mke-config").type == "kubernetes:mke.mirantis.com/v1alpha1:MkeConfig"
 
 
 @pytest.mark.parametrize("recording", ["full", "airgap"])
-def test_every_kubernetes_resource_uses_the_given_provider(
-    recording: str, request: pytest.FixtureRequest
-) -> None:
+def test_every_kubernetes_resource_uses_the_given_provider(recording: str, request: pytest.FixtureRequest) -> None:
     rec: Recording = request.getfixturevalue(recording)
     provider = rec.by_name("c1-kubernetes")
     k8s_resources = [r for r in rec.resources if r.type.startswith("kubernetes:")]
     assert len(k8s_resources) >= 6
     for res in k8s_resources:
-        assert res.provider == provider.urn, (
-            f"{res.name} ({res.type}) uses {res.provider}"
-        )
+        assert res.provider == provider.urn, f"{res.name} ({res.type}) uses {res.provider}"
 
 
 @pytest.mark.parametrize("recording", ["full", "airgap"])
@@ -138,18 +125,11 @@ def test_chain_order(recording: str, request: pytest.FixtureRequest) -> None:
         rec.by_name("c1-mke-config"),
     ]
     for earlier, later in pairwise(chain):
-        assert rec.depends_on(later, earlier), (
-            f"{later.name} must wait for {earlier.name}"
-        )
-        assert not rec.depends_on(earlier, later), (
-            f"{earlier.name} must not wait for {later.name}"
-        )
+        assert rec.depends_on(later, earlier), f"{later.name} must wait for {earlier.name}"
+        assert not rec.depends_on(earlier, later), f"{earlier.name} must not wait for {later.name}"
     # Direct edges for the gates and the releases (not only transitive ones).
     assert rec.by_name("c1-calico-ready").urn in release(rec, "c1-k0rdent").dependencies
-    assert (
-        rec.by_name("c1-k0rdent-ready").urn
-        in release(rec, "c1-mke-operator").dependencies
-    )
+    assert rec.by_name("c1-k0rdent-ready").urn in release(rec, "c1-mke-operator").dependencies
 
 
 def test_whole_components_run_after_the_previous_gate(full: Recording) -> None:
@@ -183,17 +163,11 @@ def test_release_settings(full: Recording) -> None:
     assert calico.inputs["namespace"] == "tigera-operator"
     assert calico.inputs["chart"] == "tigera-operator"
     assert calico.inputs["version"] == "v3.30.2"
-    assert (
-        calico.inputs["repositoryOpts"]["repo"]
-        == "https://docs.tigera.io/calico/charts"
-    )
+    assert calico.inputs["repositoryOpts"]["repo"] == "https://docs.tigera.io/calico/charts"
     assert calico.inputs["values"]["installation"]["calicoNetwork"]["bgp"] == "Disabled"
     kcm = release(full, "c1-k0rdent")
     assert kcm.inputs["name"] == "kcm" and kcm.inputs["namespace"] == "k0rdent"
-    assert (
-        kcm.inputs["chart"]
-        == "oci://registry.mirantis.com/k0rdent-enterprise/charts/k0rdent-enterprise"
-    )
+    assert kcm.inputs["chart"] == "oci://registry.mirantis.com/k0rdent-enterprise/charts/k0rdent-enterprise"
     assert kcm.inputs["values"]["regional"]["telemetry"]["mode"] == "disabled"
     mke_config = full.by_name("c1-mke-config")
     assert mke_config.inputs["metadata"] == {"name": "mke", "namespace": "mke"}
@@ -202,11 +176,7 @@ def test_release_settings(full: Recording) -> None:
 
 
 def test_oss_flavor() -> None:
-    rec = build(
-        replace(
-            BASE, k0rdent=K0rdentArgs(version="1.2.0", flavor="oss"), mke_operator=None
-        )
-    )
+    rec = build(replace(BASE, k0rdent=K0rdentArgs(version="1.2.0", flavor="oss"), mke_operator=None))
     kcm = release(rec, "c1-k0rdent")
     assert kcm.inputs["chart"] == "oci://ghcr.io/k0rdent/kcm/charts/kcm"
     assert kcm.inputs["namespace"] == "kcm-system"
@@ -234,9 +204,7 @@ def test_disabling_a_piece_removes_it_and_keeps_the_chain(piece: str) -> None:
     absent, chain = DISABLE_CASES[piece]
     rec = build(replace(BASE, **{piece: None}))
     for name in absent:
-        assert rec.find(name) is None and rec.find(name, RELEASE) is None, (
-            f"{name} should be gone"
-        )
+        assert rec.find(name) is None and rec.find(name, RELEASE) is None, f"{name} should be gone"
     for later, earlier in chain:
         later_res = rec.find(later, RELEASE) or rec.by_name(later)
         assert rec.depends_on(later_res, earlier), f"{later} must wait for {earlier}"
@@ -248,9 +216,7 @@ def test_everything_disabled_registers_no_kubernetes_resource() -> None:
 
 
 def test_mke_config_optional_and_namespace_created_when_needed() -> None:
-    without = build(
-        replace(BASE, mke_operator=replace(BASE.mke_operator, mke_config_spec=None))
-    )
+    without = build(replace(BASE, mke_operator=replace(BASE.mke_operator, mke_config_spec=None)))
     assert without.find("c1-mke-config") is None
     other_ns = build(
         replace(
@@ -271,9 +237,7 @@ def test_calico_3_32_installs_the_crd_chart_first() -> None:
     crds = release(rec, "c1-calico-crds")
     assert crds.inputs["chart"] == "crd.projectcalico.org.v1"
     assert crds.inputs["version"] == "v3.32.1"
-    assert (
-        crds.inputs["repositoryOpts"]["repo"] == "https://docs.tigera.io/calico/charts"
-    )
+    assert crds.inputs["repositoryOpts"]["repo"] == "https://docs.tigera.io/calico/charts"
     assert rec.depends_on(release(rec, "c1-calico"), crds)
     assert not rec.depends_on(crds, release(rec, "c1-calico"))
     assert rec.depends_on(crds, "c1-leader-install")
@@ -303,18 +267,12 @@ def test_password_never_in_plaintext(airgap: Recording) -> None:
 
 
 def test_pull_secrets_in_each_namespace(airgap: Recording) -> None:
-    secrets = {
-        r.inputs["metadata"]["namespace"]: r
-        for r in airgap.by_type(SECRET)
-        if r.name.endswith("-pull-secret")
-    }
+    secrets = {r.inputs["metadata"]["namespace"]: r for r in airgap.by_type(SECRET) if r.name.endswith("-pull-secret")}
     assert set(secrets) == {"tigera-operator", "k0rdent", "mke"}
     for namespace, secret in secrets.items():
         assert secret.inputs["type"] == "kubernetes.io/dockerconfigjson"
         assert secret.inputs["metadata"]["name"] == "mke4k-registry-credentials"
-        assert secret.is_secret_input(
-            "stringData..dockerconfigjson"
-        ) or secret.is_secret_input("stringData")
+        assert secret.is_secret_input("stringData..dockerconfigjson") or secret.is_secret_input("stringData")
         assert PASSWORD not in str(secret.inputs["metadata"])
         assert '"registry.local"' in secret.inputs["stringData"][".dockerconfigjson"]
         ns = airgap.by_name(f"{secret.name.removesuffix('-pull-secret')}-namespace")
@@ -335,37 +293,26 @@ def test_releases_pull_from_the_chart_registry_with_secret_credentials(
         opts = rel.inputs["repositoryOpts"]
         assert opts.get("repo") is None
         assert opts["username"] == "robot" and opts["password"] == PASSWORD
-        assert rel.is_secret_input("repositoryOpts.password") and rel.is_secret_input(
-            "repositoryOpts.username"
-        )
+        assert rel.is_secret_input("repositoryOpts.password") and rel.is_secret_input("repositoryOpts.username")
         assert opts["caFile"] == "/etc/ssl/registry-ca.pem"
-        assert any(airgap.by_urn(u).type == SECRET for u in rel.dependencies), (
-            f"{name} must wait for its pull secret"
-        )
+        assert any(airgap.by_urn(u).type == SECRET for u in rel.dependencies), f"{name} must wait for its pull secret"
 
 
 def test_image_registry_applied_to_every_chart(airgap: Recording) -> None:
     calico = release(airgap, "c1-calico").inputs["values"]
     assert calico["installation"]["registry"] == "registry.local/mke/"
     assert calico["tigeraOperator"]["registry"] == "registry.local/mke"
-    assert calico["installation"]["imagePullSecrets"] == [
-        {"name": "mke4k-registry-credentials"}
-    ]
+    assert calico["installation"]["imagePullSecrets"] == [{"name": "mke4k-registry-credentials"}]
     kcm = release(airgap, "c1-k0rdent").inputs["values"]
     assert kcm["controller"]["globalRegistry"] == "registry.local/mke"
     assert kcm["controller"]["registryCertSecret"] == "mke4k-registry-ca"
-    assert (
-        airgap.by_name("c1-k0rdent-registry-ca").inputs["metadata"]["namespace"]
-        == "k0rdent"
-    )
+    assert airgap.by_name("c1-k0rdent-registry-ca").inputs["metadata"]["namespace"] == "k0rdent"
     operator = release(airgap, "c1-mke-operator").inputs["values"]
     assert operator["image"]["registry"] == "registry.local/mke"
 
 
 def test_credentials_not_sent_to_other_hosts() -> None:
-    only_images = RegistryArgs(
-        image_registry="registry.local/mke", username="robot", password=PASSWORD
-    )
+    only_images = RegistryArgs(image_registry="registry.local/mke", username="robot", password=PASSWORD)
     rec = build(replace(BASE, registry=only_images))
     calico_opts = release(rec, "c1-calico").inputs["repositoryOpts"]
     assert calico_opts["repo"] == "https://docs.tigera.io/calico/charts"

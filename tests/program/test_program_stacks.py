@@ -48,14 +48,14 @@ def test_lab_ssh_key_is_secret_everywhere():
 def test_invalid_config_registers_nothing():
     config = stack_config("lab")
     config["mke4k:network"] = {"vxlanVni": 0}
-    with pytest.raises(SettingsError, match="mke4k:network.vxlanVni"):
+    with pytest.raises(SettingsError, match=r"mke4k:network\.vxlanVni"):
         run_stack(config, "lab")
 
 
 def test_missing_key_for_static_hosts_registers_nothing(monkeypatch, tmp_path):
     config = stack_config("lab")
     config["mke4k:ssh"] = {"user": "mke"}
-    with pytest.raises(SettingsError, match="mke4k:ssh.privateKey"):
+    with pytest.raises(SettingsError, match=r"mke4k:ssh\.privateKey"):
         run_stack(config, "lab")
 
 

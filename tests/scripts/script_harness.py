@@ -28,7 +28,7 @@ SCRIPTS = REPO / "components" / "k0s" / "scripts"
 FAKES = REPO / "tests" / "fakes"
 sys.path.insert(0, str(FAKES))
 
-from release_server import ReleaseServer, fake_k0s_bytes, sha256_hex  # noqa: F401
+from release_server import ReleaseServer, fake_k0s_bytes, sha256_hex  # noqa: E402, F401
 
 V1 = "v1.32.11+k0s.0"
 V2 = "v1.33.4+k0s.0"
@@ -88,9 +88,7 @@ class Result:
     @property
     def values(self) -> dict[str, str]:
         """The key=value lines of stdout."""
-        return dict(
-            line.split("=", 1) for line in self.stdout.splitlines() if "=" in line
-        )
+        return dict(line.split("=", 1) for line in self.stdout.splitlines() if "=" in line)
 
     def __str__(self) -> str:
         return f"exit {self.returncode}\n--- stdout\n{self.stdout}--- stderr\n{self.stderr}"
@@ -132,9 +130,7 @@ class Host:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
-    def run(
-        self, script: str, stdin: str | None = None, path: str = HOST_PATH, **inputs
-    ) -> Result:
+    def run(self, script: str, stdin: str | None = None, path: str = HOST_PATH, **inputs) -> Result:
         return self._run(script_text(script, {**FAST, **inputs}), stdin, path)
 
     def shell(self, command: str, stdin: str | None = None) -> Result:
@@ -144,12 +140,7 @@ class Host:
         return self.shell(shlex.join(["/usr/local/bin/k0s", *args]))
 
     def exists(self, path: str) -> bool:
-        return (
-            self.shell(
-                f"test -e {shlex.quote(path)} || test -L {shlex.quote(path)}"
-            ).returncode
-            == 0
-        )
+        return self.shell(f"test -e {shlex.quote(path)} || test -L {shlex.quote(path)}").returncode == 0
 
     def read(self, path: str) -> str:
         result = self.shell(f"cat {shlex.quote(path)}")
@@ -161,9 +152,7 @@ class Host:
         return result.stdout.split() if result.returncode == 0 else []
 
     def stat(self, path: str, fmt: str) -> str:
-        return self.shell(
-            f"stat -c {shlex.quote(fmt)} {shlex.quote(path)}"
-        ).stdout.strip()
+        return self.shell(f"stat -c {shlex.quote(fmt)} {shlex.quote(path)}").stdout.strip()
 
     def put(self, path: str, data: bytes, mode: int = 0o644) -> None:
         """Create a file in the host (as the program's SFTP upload would)."""
@@ -216,9 +205,7 @@ class Cluster:
 
     def write_config(self, host: Host) -> Result:
         config = K0S_YAML.format(address=host.address).encode()
-        result = host.run(
-            "write_k0s_config.sh", K0S_CONFIG_B64=base64.b64encode(config).decode()
-        )
+        result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=base64.b64encode(config).decode())
         assert result.returncode == 0, result
         return result
 
@@ -239,15 +226,11 @@ class Cluster:
         assert result.returncode == 0, result
         return result.stdout.strip()
 
-    def join(
-        self, controller: Host, host: Host, role: str, token: str | None = None
-    ) -> Result:
+    def join(self, controller: Host, host: Host, role: str, token: str | None = None) -> Result:
         self.stage(host)
         if role != "worker":
             self.write_config(host)
-        token = token or self.token(
-            controller, "worker" if role == "worker" else "controller"
-        )
+        token = token or self.token(controller, "worker" if role == "worker" else "controller")
         result = host.run(
             "join_node.sh",
             stdin=token,

@@ -47,12 +47,9 @@ def test_install_controller_waits_for_readyz_then_is_a_no_op(cluster):
     assert first.values == {"version": V1, "changed": "true"}
     calls = argvs(host.calls())
     assert (
-        "install controller -c /etc/k0s/k0s.yaml --enable-worker --kubelet-extra-args=--hostname-override=cp1"
-        in calls
+        "install controller -c /etc/k0s/k0s.yaml --enable-worker --kubelet-extra-args=--hostname-override=cp1" in calls
     )
-    assert calls.count("kubectl get --raw=/readyz") == 3, (
-        "it must poll until /readyz says ok"
-    )
+    assert calls.count("kubectl get --raw=/readyz") == 3, "it must poll until /readyz says ok"
     assert host.exists("/usr/local/bin/k0s")
 
     before = len(host.calls())
@@ -120,17 +117,11 @@ def test_token_join_confirm_worker(cluster, cp1):
     assert join.returncode == 0, join
     token_id = join.values["token_id"]
     assert token_id == token_parts(token)[0]
-    assert (
-        secret not in join.stdout + join.stderr
-        and token not in join.stdout + join.stderr
-    )
+    assert secret not in join.stdout + join.stderr and token not in join.stdout + join.stderr
     assert not w1.exists("/var/lib/mke4k/tmp/join-token")
     install = [c for c in argvs(w1.calls()) if c.startswith("install")]
     assert install == [
-        (
-            "install worker --token-file /var/lib/mke4k/tmp/join-token "
-            "--kubelet-extra-args=--hostname-override=w1"
-        )
+        ("install worker --token-file /var/lib/mke4k/tmp/join-token --kubelet-extra-args=--hostname-override=w1")
     ]
 
     # Not Ready (no CNI yet) must not block the confirmation.
@@ -149,18 +140,13 @@ def test_token_join_confirm_worker(cluster, cp1):
     for result in (token_run, confirm):
         assert secret not in result.stderr
 
-    again = cp1.run(
-        "confirm_member.sh", NODE_NAME="w1", ROLE="worker", TOKEN_ID=token_id
-    )
+    again = cp1.run("confirm_member.sh", NODE_NAME="w1", ROLE="worker", TOKEN_ID=token_id)
     assert again.returncode == 0 and "already invalid" in again.stderr
 
     # join again: no-op, still reports the token id, leaves no token file
     rejoin = w1.run("join_node.sh", stdin=token, ROLE="worker", NODE_NAME="w1")
     assert rejoin.returncode == 0, rejoin
-    assert (
-        "already joined and running" in rejoin.stderr
-        and "nothing to do" in rejoin.stderr
-    )
+    assert "already joined and running" in rejoin.stderr and "nothing to do" in rejoin.stderr
     assert rejoin.values == {"token_id": token_id, "changed": "false"}
     assert not w1.exists("/var/lib/mke4k/tmp/join-token")
 
@@ -227,24 +213,18 @@ def test_controller_join_adds_an_etcd_member(cluster, cp1):
         "cp1": "https://10.0.0.1:2380",
         "cp2": "https://10.0.0.2:2380",
     }
-    assert cluster.state()["tokens"] == {}, (
-        "confirm_member invalidated the controller token"
-    )
+    assert cluster.state()["tokens"] == {}, "confirm_member invalidated the controller token"
 
 
 # ------------------------------------------------------------------ remove_member
 def test_remove_worker_drains_then_deletes(cluster, cp1):
     cluster.join(cp1, cluster.host("w1"), "worker")
     before = len(cp1.calls())
-    result = cp1.run(
-        "remove_member.sh", NODE_NAME="w1", ROLE="worker", DRAIN_TIMEOUT="30s"
-    )
+    result = cp1.run("remove_member.sh", NODE_NAME="w1", ROLE="worker", DRAIN_TIMEOUT="30s")
     assert result.returncode == 0, result
     assert result.values == {"removed": "w1"}
     mutations = [
-        c
-        for c in argvs(cp1.calls()[before:])
-        if c.startswith(("kubectl drain", "kubectl delete", "etcd leave"))
+        c for c in argvs(cp1.calls()[before:]) if c.startswith(("kubectl drain", "kubectl delete", "etcd leave"))
     ]
     assert mutations == [
         "kubectl drain w1 --ignore-daemonsets --delete-emptydir-data --timeout=30s",
@@ -269,9 +249,7 @@ def test_remove_controller_drains_deletes_then_leaves_etcd(cluster, cp1):
     )
     assert result.returncode == 0, result
     mutations = [
-        c
-        for c in argvs(cp1.calls()[before:])
-        if c.startswith(("kubectl drain", "kubectl delete", "etcd leave"))
+        c for c in argvs(cp1.calls()[before:]) if c.startswith(("kubectl drain", "kubectl delete", "etcd leave"))
     ]
     assert mutations == [
         "kubectl drain cp2 --ignore-daemonsets --delete-emptydir-data --timeout=5m",
@@ -287,10 +265,7 @@ def test_remove_controller_drains_deletes_then_leaves_etcd(cluster, cp1):
         PEER_ADDRESS=cp2.address,
     )
     assert again.returncode == 0
-    assert (
-        f"no etcd member with peer address {cp2.address}: skipping etcd leave"
-        in again.stderr
-    )
+    assert f"no etcd member with peer address {cp2.address}: skipping etcd leave" in again.stderr
 
 
 def test_failed_drain_deletes_nothing(cluster, cp1):
@@ -313,9 +288,7 @@ def test_remove_controller_needs_its_peer_address(cp1):
 def test_reset_bootstrap_refuses_while_other_controllers_remain(cluster, cp1):
     cp2 = cluster.host("cp2")
     cluster.join(cp1, cp2, "controller+worker")
-    result = cp1.run(
-        "reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", PEER_ADDRESS=cp1.address
-    )
+    result = cp1.run("reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", PEER_ADDRESS=cp1.address)
     assert result.returncode != 0
     assert "cp2 (https://10.0.0.2:2380)" in result.stderr
     assert "mke4k:k0s.bootstrapController" in result.stderr
@@ -332,12 +305,8 @@ def test_reset_bootstrap_refuses_while_other_controllers_remain(cluster, cp1):
         ).returncode
         == 0
     )
-    assert (
-        cp2.run("reset_node.sh", IS_BOOTSTRAP="false", NODE_NAME="cp2").returncode == 0
-    )
-    ok = cp1.run(
-        "reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", PEER_ADDRESS=cp1.address
-    )
+    assert cp2.run("reset_node.sh", IS_BOOTSTRAP="false", NODE_NAME="cp2").returncode == 0
+    ok = cp1.run("reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", PEER_ADDRESS=cp1.address)
     assert ok.returncode == 0, ok
     assert ok.values["reset"] == "true"
 
@@ -368,9 +337,7 @@ def test_reset_stopped_bootstrap_needs_force(cluster, cp1):
     assert cp1.k0s("stop").returncode == 0
     refused = cp1.run("reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1")
     assert refused.returncode != 0 and "FORCE=true" in refused.stderr
-    forced = cp1.run(
-        "reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", FORCE="true"
-    )
+    forced = cp1.run("reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", FORCE="true")
     assert forced.returncode == 0, forced
     assert not cp1.exists("/etc/k0s/k0s.yaml")
 

@@ -26,11 +26,7 @@ def test_reports_arch_and_os(host):
     result = host.run("host_ready.sh")
     assert result.returncode == 0, result
     assert result.values["arch"] in {"amd64", "arm64", "arm"}
-    os_release = dict(
-        line.split("=", 1)
-        for line in Path("/etc/os-release").read_text().splitlines()
-        if "=" in line
-    )
+    os_release = dict(line.split("=", 1) for line in Path("/etc/os-release").read_text().splitlines() if "=" in line)
     assert result.values["os"] == os_release["ID"].strip('"')
 
 

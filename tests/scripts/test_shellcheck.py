@@ -38,7 +38,7 @@ def shellcheck() -> str:
 
 
 def test_every_expected_script_exists():
-    assert EXPECTED <= set(MAIN)
+    assert set(MAIN) >= EXPECTED
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -71,9 +71,7 @@ def test_script_conventions(name):
     text = (SCRIPTS / name).read_text()
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "set -euo pipefail" in text
-    assert not re.search(r"^\s*set\s+-[a-z]*x", text, re.MULTILINE), (
-        "never trace: it would print secrets"
-    )
+    assert not re.search(r"^\s*set\s+-[a-z]*x", text, re.MULTILINE), "never trace: it would print secrets"
     assert "eval " not in text
 
 
@@ -84,12 +82,8 @@ def test_inputs_are_declared_in_readme(name):
     section = readme.split(f"### {name}", 1)
     assert len(section) == 2, f"README.md has no section for {name}"
     section = section[1].split("\n### ", 1)[0]
-    inputs = re.findall(
-        r'^: "\$\{([A-Z0-9_]+):[?=]', (SCRIPTS / name).read_text(), re.MULTILINE
-    )
+    inputs = re.findall(r'^: "\$\{([A-Z0-9_]+):[?=]', (SCRIPTS / name).read_text(), re.MULTILINE)
     if name in EXPECTED:
         assert inputs, f"{name} declares no inputs"
     for input_name in inputs:
-        assert f"`{input_name}`" in section, (
-            f"{input_name} of {name} is not documented in README.md"
-        )
+        assert f"`{input_name}`" in section, f"{input_name} of {name} is not documented in README.md"

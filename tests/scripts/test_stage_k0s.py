@@ -27,10 +27,7 @@ def test_first_run_downloads_and_verifies(cluster, host):
         "changed": "true",
     }
     assert host.stat(STAGED, "%a") == "755"
-    assert (
-        host.shell("readlink /var/lib/mke4k/bin/k0s-staged").stdout.strip()
-        == f"k0s-{V1}"
-    )
+    assert host.shell("readlink /var/lib/mke4k/bin/k0s-staged").stdout.strip() == f"k0s-{V1}"
     assert host.shell("/var/lib/mke4k/bin/k0s-staged version").stdout.strip() == V1
     # the `+` stays literal in the URL
     assert cluster.release.count(f"/{V1}/{ASSET}") == 1
@@ -56,9 +53,7 @@ def test_wrong_checksum_fails_closed(cluster, host):
     assert "checksum mismatch" in result.stderr
     assert f"expected sha256 {expected}" in result.stderr
     assert result.stdout == ""
-    assert host.listdir("/var/lib/mke4k/bin") == [], (
-        "no binary, no temp file, no link may be left"
-    )
+    assert host.listdir("/var/lib/mke4k/bin") == [], "no binary, no temp file, no link may be left"
 
 
 def test_transient_503s_are_retried(cluster, host):
@@ -81,9 +76,7 @@ def test_persistent_503s_give_up_after_the_configured_attempts(cluster, host):
 
 def test_404_fails_fast_naming_the_url(cluster, host):
     cluster.release.missing(V1)
-    result = stage(
-        cluster, host, DOWNLOAD_ATTEMPTS=4, K0S_SHA256=sha256_hex(fake_k0s_bytes(V1))
-    )
+    result = stage(cluster, host, DOWNLOAD_ATTEMPTS=4, K0S_SHA256=sha256_hex(fake_k0s_bytes(V1)))
     assert result.returncode != 0
     assert len(cluster.release.requests) == 1, "a 404 is not retried"
     assert f"{cluster.release.base_url}/{V1}/{ASSET}" in result.stderr

@@ -66,9 +66,7 @@ def test_upgrade_controller_worker_in_order_then_no_op(cluster, cp1):
     assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False
 
     before = len(cp1.calls())
-    again = cp1.run(
-        "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
-    )
+    again = cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1")
     assert again.returncode == 0, again
     assert f"k0s already at {V2} and running on cp1: nothing to do" in again.stderr
     assert again.values["changed"] == "false"
@@ -116,9 +114,7 @@ def test_upgrade_worker_without_kubeconfig_changes_nothing(cluster, cp1):
 
 def test_upgrade_needs_the_version_staged(cluster, cp1):
     before = len(cp1.calls())
-    result = cp1.run(
-        "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
-    )
+    result = cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1")
     assert result.returncode != 0
     assert "stage_k0s.sh" in result.stderr
     assert steps(cp1.calls()[before:]) == [], "nothing may be cordoned or stopped"
@@ -149,14 +145,9 @@ def test_upgrade_failure_after_stop_explains_recovery(cluster, cp1):
     )
     assert resumed.returncode == 0, resumed
     assert "resuming an interrupted upgrade" in resumed.stderr
-    assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False, (
-        "the re-run must uncordon"
-    )
+    assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False, "the re-run must uncordon"
     assert (
-        "nothing to do"
-        in cp1.run(
-            "upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1"
-        ).stderr
+        "nothing to do" in cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1").stderr
     )
 
 

@@ -20,7 +20,7 @@ def test_writes_validated_config_then_no_op(cluster, host):
     assert result.values["changed"] == "true"
     assert host.read("/etc/k0s/k0s.yaml") == CONFIG
     assert host.stat("/etc/k0s/k0s.yaml", "%a") == "600"
-    assert ["config", "validate"] == host.calls()[-2]["argv"][:2] or any(
+    assert host.calls()[-2]["argv"][:2] == ["config", "validate"] or any(
         c["argv"][:2] == ["config", "validate"] for c in host.calls()
     )
     mtime = host.stat("/etc/k0s/k0s.yaml", "%Y.%y")

@@ -70,10 +70,7 @@ def _unwrap(value: Any, path: str, secret_paths: set[str]) -> Any:
         secret_paths.add(path)
         return _unwrap(rpc.unwrap_rpc_secret(value), path, secret_paths)
     if isinstance(value, Mapping):
-        return {
-            k: _unwrap(v, f"{path}.{k}" if path else str(k), secret_paths)
-            for k, v in value.items()
-        }
+        return {k: _unwrap(v, f"{path}.{k}" if path else str(k), secret_paths) for k, v in value.items()}
     if isinstance(value, list):
         return [_unwrap(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
     return value
@@ -169,22 +166,16 @@ class Recording:
 
     def find(self, name: str, type_token: str | None = None) -> RecordedResource | None:
         """The single resource called ``name`` (optionally of ``type_token``), or None."""
-        found = [
-            r for r in self.resources if r.name == name and type_token in (None, r.type)
-        ]
+        found = [r for r in self.resources if r.name == name and type_token in (None, r.type)]
         if len(found) > 1:
-            raise AssertionError(
-                f"{len(found)} resources are named {name!r}: {[r.type for r in found]}"
-            )
+            raise AssertionError(f"{len(found)} resources are named {name!r}: {[r.type for r in found]}")
         return found[0] if found else None
 
     def by_name(self, name: str, type_token: str | None = None) -> RecordedResource:
         """The single resource called ``name`` (optionally of ``type_token``); AssertionError if absent or ambiguous."""
         found = self.find(name, type_token)
         if found is None:
-            raise AssertionError(
-                f"no resource named {name!r}; have {sorted(r.name for r in self.resources)}"
-            )
+            raise AssertionError(f"no resource named {name!r}; have {sorted(r.name for r in self.resources)}")
         return found
 
     def children(self, resource: RecordedResource | str) -> list[RecordedResource]:
@@ -262,13 +253,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
     ) -> None:
         """Remember the per-name stubs."""
         self.command_stdout = dict(command_stdout or {})
-        self.resource_outputs = {
-            k: dict(v) for k, v in (resource_outputs or {}).items()
-        }
+        self.resource_outputs = {k: dict(v) for k, v in (resource_outputs or {}).items()}
 
-    def new_resource(
-        self, args: pulumi.runtime.MockResourceArgs
-    ) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         """Echo inputs; add ``stdout``/``stderr`` for commands; apply per-name stubs."""
         state: dict[str, Any] = dict(args.inputs)
         if args.typ in COMMAND_TYPES:
@@ -288,9 +275,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         state.update(self.resource_outputs.get(args.name, {}))
         return f"{args.name}-id", state
 
-    def call(
-        self, args: pulumi.runtime.MockCallArgs
-    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         """Provider functions answer empty (subclasses answer the invokes they know)."""
         return {}, []
 
@@ -323,14 +308,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=inputs,
                 secret_inputs=secret_inputs,
                 dependencies=tuple(request.dependencies),
-                property_dependencies={
-                    k: tuple(v.urns) for k, v in request.propertyDependencies.items()
-                },
+                property_dependencies={k: tuple(v.urns) for k, v in request.propertyDependencies.items()},
                 provider_ref=request.provider or None,
                 deleted_with=request.deletedWith or None,
-                delete_before_replace=request.deleteBeforeReplace
-                if request.deleteBeforeReplaceDefined
-                else None,
+                delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
                 additional_secret_outputs=tuple(request.additionalSecretOutputs),
                 ignore_changes=tuple(request.ignoreChanges),
                 replace_on_changes=tuple(request.replaceOnChanges),
@@ -341,7 +322,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             )
         )
         return response
-
 
     @staticmethod
     def _mark_secret(response: Any, names: Iterable[str]) -> Any:
@@ -372,9 +352,7 @@ def run_program(
     # Fresh runtime state: no root stack, no leftover RPCs/outputs, fresh config.
     settings.ROOT.set(None)
     pulumi.runtime.set_all_config(dict(config or {}), secret_keys=[])
-    pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=preview, monitor=monitor
-    )
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
 

@@ -53,9 +53,7 @@ def require_schemas_dir() -> Path:
     """The schemas directory; skips the test when it is absent."""
     path = schemas_dir()
     if path is None:
-        pytest.skip(
-            f"upstream schemas not found: set {ENV_VAR} or provide <repo>/../shared/schemas"
-        )
+        pytest.skip(f"upstream schemas not found: set {ENV_VAR} or provide <repo>/../shared/schemas")
     return path
 
 
@@ -100,18 +98,14 @@ def crd_schema(path: Path, *, subpath: Sequence[str] = ("spec",)) -> dict[str, A
     document = _load_yaml(str(path))
     versions = [v for v in document["spec"]["versions"] if v.get("storage")]
     if len(versions) != 1:
-        raise AssertionError(
-            f"{path}: expected exactly one storage version, found {len(versions)}"
-        )
+        raise AssertionError(f"{path}: expected exactly one storage version, found {len(versions)}")
     node = versions[0]["schema"]["openAPIV3Schema"]
     for part in subpath:
         node = node["properties"][part]
     return strict(node)
 
 
-def crd_validator(
-    path: Path, *, subpath: Sequence[str] = ("spec",)
-) -> jsonschema.Draft7Validator:
+def crd_validator(path: Path, *, subpath: Sequence[str] = ("spec",)) -> jsonschema.Draft7Validator:
     """A Draft 7 validator for a CRD (sub)schema with typo detection."""
     return jsonschema.Draft7Validator(crd_schema(path, subpath=subpath))
 
@@ -125,6 +119,5 @@ def values_schema_validator(path: Path) -> jsonschema.Draft202012Validator:
 def errors(validator: jsonschema.protocols.Validator, document: Any) -> list[str]:
     """Sorted readable validation errors; empty when ``document`` is valid."""
     return sorted(
-        f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-        for e in validator.iter_errors(document)
+        f"{'.'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in validator.iter_errors(document)
     )

@@ -122,5 +122,12 @@ def test_generated_key_needs_nothing() -> None:
 
 
 def test_static_without_key_names_the_key() -> None:
-    s = _settings({"hosts": {"source": "static", "static": {"hosts": [{"name": "a", "role": "controller+worker", "address": "10.0.0.1"}]}}})
+    s = _settings(
+        {
+            "hosts": {
+                "source": "static",
+                "static": {"hosts": [{"name": "a", "role": "controller+worker", "address": "10.0.0.1"}]},
+            }
+        }
+    )
     assert [(i.key) for i in key_issues(s)] == ["ssh.privateKey"]

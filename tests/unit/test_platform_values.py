@@ -38,9 +38,7 @@ K0S_FLEXVOLUME = "/usr/libexec/k0s/kubelet-plugins/volume/exec/"
 CALICO_VERSIONS = ("v3.30.2", "v3.31.7", "v3.32.1")
 
 
-def calico(
-    version: str = "v3.30.2", user_values: dict[str, Any] | None = None, **kwargs: Any
-) -> dict[str, Any]:
+def calico(version: str = "v3.30.2", user_values: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
     """Render Calico values with the facts.md defaults."""
     return render_calico_values(
         version=version,
@@ -63,10 +61,7 @@ class TestProfileFields:
         assert calico(version)["installation"]["calicoNetwork"]["bgp"] == "Disabled"
 
     def test_iptables_dataplane(self, version: str) -> None:
-        assert (
-            calico(version)["installation"]["calicoNetwork"]["linuxDataplane"]
-            == "Iptables"
-        )
+        assert calico(version)["installation"]["calicoNetwork"]["linuxDataplane"] == "Iptables"
 
     def test_single_ipv4_pool_equal_to_pod_cidr(self, version: str) -> None:
         pools = calico(version)["installation"]["calicoNetwork"]["ipPools"]
@@ -76,38 +71,20 @@ class TestProfileFields:
 
     def test_pool_encapsulation_vxlan_spelled_out(self, version: str) -> None:
         # The operator's default is IPIP: VXLAN must be explicit.
-        assert (
-            calico(version)["installation"]["calicoNetwork"]["ipPools"][0][
-                "encapsulation"
-            ]
-            == "VXLAN"
-        )
+        assert calico(version)["installation"]["calicoNetwork"]["ipPools"][0]["encapsulation"] == "VXLAN"
 
     def test_pool_nat_outgoing(self, version: str) -> None:
-        assert (
-            calico(version)["installation"]["calicoNetwork"]["ipPools"][0][
-                "natOutgoing"
-            ]
-            == "Enabled"
-        )
+        assert calico(version)["installation"]["calicoNetwork"]["ipPools"][0]["natOutgoing"] == "Enabled"
 
     def test_kubernetes_provider_empty(self, version: str) -> None:
         # Never DockerEnterprise (the operator would default the VNI to 10000).
         assert calico(version)["installation"]["kubernetesProvider"] == ""
 
     def test_flexvolume_path_for_k0s(self, version: str) -> None:
-        assert (
-            calico(version)["installation"]["flexVolumePath"]
-            == "/usr/libexec/k0s/kubelet-plugins/volume/exec/"
-        )
+        assert calico(version)["installation"]["flexVolumePath"] == "/usr/libexec/k0s/kubelet-plugins/volume/exec/"
 
-    def test_kubelet_volume_plugin_path_none_in_rendered_installation(
-        self, version: str
-    ) -> None:
-        assert (
-            calico_installation_spec(calico(version))["kubeletVolumePluginPath"]
-            == "None"
-        )
+    def test_kubelet_volume_plugin_path_none_in_rendered_installation(self, version: str) -> None:
+        assert calico_installation_spec(calico(version))["kubeletVolumePluginPath"] == "None"
 
     def test_felix_vxlan_port_and_vni_are_integers(self, version: str) -> None:
         felix = calico(version)["defaultFelixConfiguration"]
@@ -124,12 +101,8 @@ def test_kubelet_volume_plugin_path_key_follows_the_chart_version() -> None:
 
 
 def test_pod_cidr_is_taken_from_the_argument() -> None:
-    values = render_calico_values(
-        version="v3.30.2", pod_cidr="10.244.0.0/16", vxlan_port=4789, vxlan_vni=4096
-    )
-    assert (
-        values["installation"]["calicoNetwork"]["ipPools"][0]["cidr"] == "10.244.0.0/16"
-    )
+    values = render_calico_values(version="v3.30.2", pod_cidr="10.244.0.0/16", vxlan_port=4789, vxlan_vni=4096)
+    assert values["installation"]["calicoNetwork"]["ipPools"][0]["cidr"] == "10.244.0.0/16"
 
 
 # --------------------------------------------------------------------------- overrides rejected
@@ -182,24 +155,12 @@ OVERRIDES = [
         "8472",
     ),
     (
-        {
-            "installation": {
-                "calicoNetwork": {
-                    "ipPools": [{"cidr": POD_CIDR, "encapsulation": "IPIP"}]
-                }
-            }
-        },
+        {"installation": {"calicoNetwork": {"ipPools": [{"cidr": POD_CIDR, "encapsulation": "IPIP"}]}}},
         "installation.calicoNetwork.ipPools[0].encapsulation",
         "IPIP",
     ),
     (
-        {
-            "installation": {
-                "calicoNetwork": {
-                    "ipPools": [{"cidr": POD_CIDR, "natOutgoing": "Disabled"}]
-                }
-            }
-        },
+        {"installation": {"calicoNetwork": {"ipPools": [{"cidr": POD_CIDR, "natOutgoing": "Disabled"}]}}},
         "installation.calicoNetwork.ipPools[0].natOutgoing",
         "Disabled",
     ),
@@ -214,13 +175,7 @@ OVERRIDES = [
         "fd00::/48",
     ),
     (
-        {
-            "installation": {
-                "calicoNetwork": {
-                    "ipPools": [{"cidr": POD_CIDR}, {"cidr": "fd00::/48"}]
-                }
-            }
-        },
+        {"installation": {"calicoNetwork": {"ipPools": [{"cidr": POD_CIDR}, {"cidr": "fd00::/48"}]}}},
         "installation.calicoNetwork.ipPools",
         "fd00::/48",
     ),
@@ -237,9 +192,7 @@ OVERRIDES = [
     OVERRIDES,
     ids=[o[1] + "=" + o[2] for o in OVERRIDES],
 )
-def test_profile_override_rejected_with_key_in_message(
-    user_values: dict[str, Any], key: str, given_text: str
-) -> None:
+def test_profile_override_rejected_with_key_in_message(user_values: dict[str, Any], key: str, given_text: str) -> None:
     with pytest.raises(ProfileOverrideError) as caught:
         calico(user_values=user_values)
     message = str(caught.value)
@@ -254,11 +207,7 @@ def test_override_message_explains_why() -> None:
     with pytest.raises(ProfileOverrideError, match="VNI to 10000"):
         calico(user_values={"installation": {"kubernetesProvider": "DockerEnterprise"}})
     with pytest.raises(ProfileOverrideError, match="IPv4 only"):
-        calico(
-            user_values={
-                "installation": {"calicoNetwork": {"ipPools": [{"cidr": "fd00::/48"}]}}
-            }
-        )
+        calico(user_values={"installation": {"calicoNetwork": {"ipPools": [{"cidr": "fd00::/48"}]}}})
 
 
 def test_same_value_repeats_are_allowed() -> None:
@@ -286,11 +235,7 @@ def test_same_value_repeats_are_allowed() -> None:
 
 
 def test_non_profile_pool_fields_merge_onto_the_profile_pool() -> None:
-    values = calico(
-        user_values={
-            "installation": {"calicoNetwork": {"ipPools": [{"blockSize": 24}]}}
-        }
-    )
+    values = calico(user_values={"installation": {"calicoNetwork": {"ipPools": [{"blockSize": 24}]}}})
     pool = values["installation"]["calicoNetwork"]["ipPools"][0]
     assert pool["blockSize"] == 24
     assert (pool["cidr"], pool["encapsulation"], pool["natOutgoing"]) == (
@@ -325,12 +270,8 @@ def test_rendering_is_deterministic_and_does_not_mutate_inputs() -> None:
 
 
 def test_registry_and_pull_secrets_for_calico() -> None:
-    values = calico(
-        image_registry="registry.local/mke/", pull_secret_names=["b", "a", "a"]
-    )
-    assert (
-        values["installation"]["registry"] == "registry.local/mke/"
-    )  # Installation API: must end with "/"
+    values = calico(image_registry="registry.local/mke/", pull_secret_names=["b", "a", "a"])
+    assert values["installation"]["registry"] == "registry.local/mke/"  # Installation API: must end with "/"
     assert values["tigeraOperator"]["registry"] == "registry.local/mke"
     assert values["installation"]["imagePullSecrets"] == [{"name": "a"}, {"name": "b"}]
 
@@ -380,9 +321,7 @@ def _profile(values: dict[str, Any]) -> dict[str, Any]:
         "ipPools": network["ipPools"],
         "kubernetesProvider": values["installation"]["kubernetesProvider"],
         "flexVolumePath": values["installation"]["flexVolumePath"],
-        "kubeletVolumePluginPath": calico_installation_spec(values)[
-            "kubeletVolumePluginPath"
-        ],
+        "kubeletVolumePluginPath": calico_installation_spec(values)["kubeletVolumePluginPath"],
         "felix": values["defaultFelixConfiguration"],
     }
 
@@ -420,23 +359,17 @@ def test_parse_version_and_hosts() -> None:
 
 
 def test_chart_location_airgap_override() -> None:
-    upstream = chart_location(
-        "tigera-operator", "https://docs.tigera.io/calico/charts", None
-    )
+    upstream = chart_location("tigera-operator", "https://docs.tigera.io/calico/charts", None)
     assert (upstream.chart, upstream.repo) == (
         "tigera-operator",
         "https://docs.tigera.io/calico/charts",
     )
-    mirrored = chart_location(
-        "oci://ghcr.io/k0rdent/kcm/charts/kcm", None, "oci://reg.local/charts/"
-    )
+    mirrored = chart_location("oci://ghcr.io/k0rdent/kcm/charts/kcm", None, "oci://reg.local/charts/")
     assert (mirrored.chart, mirrored.repo) == ("oci://reg.local/charts/kcm", None)
 
 
 def test_deep_merge_replaces_lists_and_merges_maps() -> None:
-    assert deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": 3}}) == {
-        "a": {"b": 1, "c": [2], "d": 3}
-    }
+    assert deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": 3}}) == {"a": {"b": 1, "c": [2], "d": 3}}
 
 
 @pytest.mark.parametrize(
@@ -455,24 +388,9 @@ def test_kcm_layout(flavor: str, version: str, layout: str) -> None:
 
 
 def test_kcm_telemetry_off_by_default() -> None:
-    assert (
-        render_kcm_values(flavor="oss", version="1.2.0")["controller"][
-            "enableTelemetry"
-        ]
-        is False
-    )
-    assert (
-        render_kcm_values(flavor="oss", version="1.11.4")["regional"]["telemetry"][
-            "mode"
-        ]
-        == "disabled"
-    )
-    assert (
-        render_kcm_values(flavor="enterprise", version="1.2.3")["regional"][
-            "telemetry"
-        ]["mode"]
-        == "disabled"
-    )
+    assert render_kcm_values(flavor="oss", version="1.2.0")["controller"]["enableTelemetry"] is False
+    assert render_kcm_values(flavor="oss", version="1.11.4")["regional"]["telemetry"]["mode"] == "disabled"
+    assert render_kcm_values(flavor="enterprise", version="1.2.3")["regional"]["telemetry"]["mode"] == "disabled"
 
 
 def test_kcm_user_values_win() -> None:
@@ -494,14 +412,9 @@ def test_kcm_airgap_values() -> None:
         ca_secret_name="ca",
     )
     assert values["controller"]["globalRegistry"] == "reg.local/k0rdent-enterprise"
-    assert (
-        values["image"]["repository"] == "reg.local/k0rdent-enterprise/kcm-controller"
-    )
+    assert values["image"]["repository"] == "reg.local/k0rdent-enterprise/kcm-controller"
     assert values["global"]["registry"] == "reg.local/k0rdent-enterprise"
-    assert (
-        values["controller"]["templatesRepoURL"]
-        == "oci://reg.local/k0rdent-enterprise/charts"
-    )
+    assert values["controller"]["templatesRepoURL"] == "oci://reg.local/k0rdent-enterprise/charts"
     assert values["controller"]["registryCredsSecret"] == "creds"
     assert values["controller"]["registryCertSecret"] == "ca"
     assert values["imagePullSecrets"] == [{"name": "creds"}]
@@ -526,9 +439,9 @@ def test_mke_operator_values_keys_are_configurable() -> None:
         "global": {"imageRegistry": "reg.local/mke"},
         "imagePullSecrets": [{"name": "creds"}],
     }
-    assert render_mke_operator_values(
-        user_values={"image": {"registry": "x"}}, image_registry="y"
-    ) == {"image": {"registry": "x"}}
+    assert render_mke_operator_values(user_values={"image": {"registry": "x"}}, image_registry="y") == {
+        "image": {"registry": "x"}
+    }
 
 
 def test_mke_config_object() -> None:
@@ -540,16 +453,12 @@ def test_mke_config_object() -> None:
 
 
 def test_dockerconfigjson() -> None:
-    payload = render_dockerconfigjson(
-        "oci://registry.local:5000/mke", "user", "p@ss:word"
-    )
+    payload = render_dockerconfigjson("oci://registry.local:5000/mke", "user", "p@ss:word")
     document = json.loads(payload)
     entry = document["auths"]["registry.local:5000"]
     assert entry["username"] == "user" and entry["password"] == "p@ss:word"
     assert base64.b64decode(entry["auth"]).decode() == "user:p@ss:word"
-    assert payload == render_dockerconfigjson(
-        "oci://registry.local:5000/mke", "user", "p@ss:word"
-    )
+    assert payload == render_dockerconfigjson("oci://registry.local:5000/mke", "user", "p@ss:word")
 
 
 # --------------------------------------------------------------------------- readiness gate script
@@ -590,9 +499,7 @@ def test_gate_script_succeeds_when_condition_met(tmp_path: Any) -> None:
     assert result.returncode == 0, result.stderr
     calls = (tmp_path / "calls").read_text()
     assert "kubectl get tigerastatus/calico" in calls
-    assert (
-        "kubectl wait --for=condition=Available tigerastatus/calico --timeout=" in calls
-    )
+    assert "kubectl wait --for=condition=Available tigerastatus/calico --timeout=" in calls
 
 
 def test_gate_script_fails_with_a_useful_message_and_quotes_inputs(
@@ -604,13 +511,8 @@ def test_gate_script_fails_with_a_useful_message_and_quotes_inputs(
         namespace="mke",
     )
     assert result.returncode == 1
-    assert (
-        "mke4k: Calico not ready: tigerastatus/calico did not reach condition Available"
-        in result.stderr
-    )
-    assert (
-        "Look at 'pods'; $(touch /tmp/pwned) `id`" in result.stderr
-    )  # printed, never executed
+    assert "mke4k: Calico not ready: tigerastatus/calico did not reach condition Available" in result.stderr
+    assert "Look at 'pods'; $(touch /tmp/pwned) `id`" in result.stderr  # printed, never executed
 
 
 def test_gate_script_times_out_when_object_never_appears(tmp_path: Any) -> None:
