@@ -110,7 +110,8 @@ def raw_config_from_pulumi() -> dict[str, Any]:
 
 
 def _decode(value: Any) -> Any:
-    if not isinstance(value, str):
+    """Objects and lists arrive as JSON text; scalars stay strings (``"4.2"`` is a version, not 4.2)."""
+    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
         return value
     try:
         return json.loads(value)

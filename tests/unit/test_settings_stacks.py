@@ -217,6 +217,12 @@ def test_raw_config_decodes_json_strings(restore_pulumi_config: None) -> None:
     assert isinstance(raw["network"]["vxlanPort"], int)
 
 
+def test_scalar_strings_stay_strings(restore_pulumi_config: None) -> None:
+    """A version like 4.2 or a name like true must not turn into a number or a boolean."""
+    pulumi.runtime.set_all_config({"mke4k:version": "4.2", "mke4k:apiExternalAddress": "true"})
+    assert raw_config_from_pulumi() == {"version": "4.2", "apiExternalAddress": "true"}
+
+
 def test_raw_config_ignores_other_namespaces(restore_pulumi_config: None) -> None:
     """Only mke4k:* keys are read (aws:region belongs to the provider)."""
     pulumi.runtime.set_all_config({"aws:region": "eu-west-1", "other:network": "{}"})
