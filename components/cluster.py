@@ -62,6 +62,7 @@ class MkeCluster(pulumi.ComponentResource):
                     network=settings.network,
                     ssh=settings.ssh,
                     api_external_address=settings.api_external_address,
+                    kubernetes_provider=settings.runs("platform"),
                 ),
                 child,
             )

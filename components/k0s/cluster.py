@@ -5,7 +5,9 @@ Ordering, expressed only with resource dependencies so ``pulumi preview`` shows 
 * every node stages its binary as soon as that node is ready (no cross-node waits);
 * the bootstrap controller installs first; the other controllers join one at a
   time, each after the previous one is a confirmed member (quorum-safe);
-* workers join in parallel once the bootstrap controller is up;
+* workers join in parallel once the bootstrap controller is up; their ``member`` steps
+  wait for the last controller's, so on removal or destroy workers are drained and
+  deleted before any controller leaves etcd;
 * upgrades roll: controllers one by one, then workers in batches, each batch after
   the previous one.
 """
@@ -41,13 +43,16 @@ class K0sClusterArgs:
     network: NetworkSettings
     ssh: SshSettings
     api_external_address: str | None = None
+    kubernetes_provider: bool = True
+    """Register a kubernetes.Provider for the cluster (off when this stack runs no platform
+    layer, so such a stack needs no Kubernetes plugin at all)."""
 
 
 class K0sCluster(pulumi.ComponentResource):
     """A k0s cluster with one resource chain per node (type ``mke4k:k0s:K0sCluster``)."""
 
     kubeconfig: pulumi.Output[str]
-    provider: kubernetes.Provider
+    provider: kubernetes.Provider | None
     leader_connection: remote.ConnectionArgs
     ready: list[pulumi.Resource]
     nodes: dict[str, K0sNode]
@@ -80,15 +85,26 @@ class K0sCluster(pulumi.ComponentResource):
         size = args.k0s.upgrade.worker_batch_size or default_worker_batch_size(len(hosts.workers))
         for batch in batches(hosts.workers, size):
             added_batch = [
-                self._add_node(node, [bootstrap_node.install], previous_upgrade, upload, self.kubeconfig)
+                self._add_node(
+                    node,
+                    [bootstrap_node.install],
+                    previous_upgrade,
+                    upload,
+                    self.kubeconfig,
+                    member_after=previous_member,
+                )
                 for node in batch
             ]
             previous_upgrade = [n.upgrade for n in added_batch]
         self.ready = [n.member or n.install for n in self.nodes.values()]
-        self.provider = kubernetes.Provider(
-            f"{name}-kubernetes",
-            kubeconfig=self.kubeconfig,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
+        self.provider = (
+            kubernetes.Provider(
+                f"{name}-kubernetes",
+                kubeconfig=self.kubeconfig,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
+            )
+            if args.kubernetes_provider
+            else None
         )
         self.register_outputs({"kubeconfig": self.kubeconfig})
 
@@ -128,6 +144,7 @@ class K0sCluster(pulumi.ComponentResource):
         kubeconfig: pulumi.Input[str] | None,
         config_after: pulumi.Resource | None = None,
         *,
+        member_after: pulumi.Resource | None = None,
         is_bootstrap: bool = False,
     ) -> K0sNode:
         args = self._args
@@ -148,6 +165,7 @@ class K0sCluster(pulumi.ComponentResource):
                 admin_kubeconfig=kubeconfig,
                 uploaded_binary=upload.copy_to(node, connection, self) if upload else None,
                 config_after=[config_after] if config_after else None,
+                member_after=[member_after] if member_after else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -64,6 +64,9 @@ class K0sNodeArgs:
     """Admin kubeconfig (secret) handed on stdin to worker upgrades for drain/uncordon."""
     uploaded_binary: pulumi.Resource | None = None
     """The CopyToRemote that uploaded the binary (binarySource upload)."""
+    member_after: list[pulumi.Resource] | None = None
+    """Leader-side steps this node's member step waits for (workers: the last controller's),
+    which makes destroy drain and delete workers before controllers leave etcd."""
     config_after: list[pulumi.Resource] | None = None
     """The previous controller's config step: a config change restarts one controller at a time."""
 
@@ -216,7 +219,7 @@ class K0sNode(pulumi.ComponentResource):
             create=confirm,
             delete=remove,
             connection=args.leader_connection,
-            depends_on=[self.install],
+            depends_on=[self.install, *(args.member_after or [])],
             with_machine=False,
         )
 

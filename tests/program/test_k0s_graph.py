@@ -165,3 +165,28 @@ def test_secrets_never_appear_in_plain_inputs_or_outputs():
     assert provider.is_secret_input("kubeconfig")
     assert "https://api.k0s.test:6443" in provider.inputs["kubeconfig"]
     assert KUBECONFIG not in str(provider.inputs)
+
+
+def test_destroy_removes_workers_before_controllers_leave_and_the_bootstrap_last(cluster_3_10):
+    """Pulumi deletes dependents first: these edges fix the destroy order."""
+    rec = cluster_3_10
+    for i in (1, 10):
+        assert rec.depends_on(step(rec, f"w-{i}", "member"), step(rec, "c-3", "member")), (
+            "a worker's drain/delete-node must run before the last controller leaves etcd"
+        )
+    assert not rec.depends_on(step(rec, "w-1", "k0s-install"), step(rec, "c-3", "member")), (
+        "the join itself must not wait for the other controllers"
+    )
+    bootstrap = step(rec, "c-1", "k0s-install")
+    for node in ("c-2", "c-3", "w-1", "w-10"):
+        assert rec.depends_on(step(rec, node, "k0s-install"), bootstrap), "the bootstrap is reset last"
+
+
+def test_no_kubernetes_provider_without_the_platform_layer():
+    from tests.program.stack_program import run_stack, stack_config
+
+    config = stack_config("dev")
+    config["mke4k:layers"] = {"run": ["hosts", "k0s"]}
+    recording = run_stack(config, "dev")
+    assert not [r for r in recording.resources if "kubernetes" in r.type], "no Kubernetes resource or provider"
+    assert recording.by_type("mke4k:k0s:K0sCluster")
