@@ -3,10 +3,13 @@
 import pulumi
 
 from components.cluster import MkeCluster
-from components.settings import load_settings
+from components.settings import SettingsError, load_settings
 
-settings = load_settings()
-cluster = MkeCluster(settings)
+try:
+    settings = load_settings()
+    cluster = MkeCluster(settings)
+except SettingsError as error:
+    raise pulumi.RunError(str(error)) from None  # the message, without a Python traceback
 cluster.export()
 pulumi.export(
     "versions",

@@ -51,8 +51,7 @@ def run_stack(config: dict[str, Any], stack: str, **kwargs: Any) -> Recording:
         lambda: runpy.run_path(str(REPO / "__main__.py"), run_name="__main__"),
         config=as_pulumi_config(config),
         stack=stack,
-        mocks_class=HostsMocks,
-        **kwargs,
+        **{"mocks_class": HostsMocks, **kwargs},
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import pulumi
 import pytest
 
-from components.settings import SettingsError
+from tests.program.hosts_helpers import HostsMocks
 from tests.program.stack_program import KUBECONFIG, SHIPPED_STACKS, run_stack, stack_config
 
 COMMAND = "command:remote:Command"
@@ -45,18 +48,32 @@ def test_lab_ssh_key_is_secret_everywhere():
     assert recording.secret_leaks("lab-secret") == []
 
 
-def test_invalid_config_registers_nothing():
-    config = stack_config("lab")
-    config["mke4k:network"] = {"vxlanVni": 0}
-    with pytest.raises(SettingsError, match=r"mke4k:network\.vxlanVni"):
-        run_stack(config, "lab")
+class CountingMocks(HostsMocks):
+    """Remembers every resource the program tried to create, even when the run fails."""
+
+    created: ClassVar[list[str]] = []
+
+    def new_resource(self, args):
+        CountingMocks.created.append(args.name)
+        return super().new_resource(args)
 
 
-def test_missing_key_for_static_hosts_registers_nothing(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("mke4k:network", {"vxlanVni": 0}, r"mke4k:network\.vxlanVni: VXLAN VNI 0 is outside"),
+        ("mke4k:ssh", {"user": "mke"}, r"mke4k:ssh\.privateKey"),
+        ("mke4k:netwrok", {}, r"mke4k:netwrok: unknown key 'netwrok'\. Fix: did you mean 'network'"),
+    ],
+)
+def test_invalid_config_fails_with_the_key_and_registers_nothing(key, value, message):
     config = stack_config("lab")
-    config["mke4k:ssh"] = {"user": "mke"}
-    with pytest.raises(SettingsError, match=r"mke4k:ssh\.privateKey"):
-        run_stack(config, "lab")
+    config[key] = value
+    CountingMocks.created.clear()
+    with pytest.raises(pulumi.RunError, match=message) as raised:
+        run_stack(config, "lab", mocks_class=CountingMocks)
+    assert "Traceback" not in str(raised.value)
+    assert CountingMocks.created == [], "nothing may be registered for an invalid config"
 
 
 def test_kubeconfig_points_at_the_api_address():
@@ -65,3 +82,9 @@ def test_kubeconfig_points_at_the_api_address():
     provider = recording.by_type("pulumi:providers:kubernetes")[0]
     assert "https://lab-api.example.internal:6443" in provider.inputs["kubeconfig"]
     assert "10.0.0.1" not in provider.inputs["kubeconfig"]
+
+
+def test_counting_mocks_do_count_a_valid_run():
+    CountingMocks.created.clear()
+    run_stack(stack_config("lab"), "lab", mocks_class=CountingMocks)
+    assert "lab-manager-1-k0s-install" in CountingMocks.created
