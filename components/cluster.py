@@ -23,6 +23,15 @@ from components.hosts.ssh_key import check_key_settings
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.platform import Platform
 from components.platform_args import platform_args
+from components.previous_deployment import (
+    BOOTSTRAP_CONTROLLER,
+    NETWORK,
+    PreviousDeployment,
+    choose_bootstrap,
+    network_output,
+    planned_controllers,
+    read_previous,
+)
 from components.settings import Settings
 
 KUBECONFIG = "kubeconfig"
@@ -39,9 +48,17 @@ class MkeCluster(pulumi.ComponentResource):
 
     def __init__(self, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         name = settings.cluster.name
+        bootstrap: str | None = None
+        previous: PreviousDeployment | None = None
         if settings.runs("hosts") or settings.runs("k0s"):
             check_key_settings(settings)  # raises before any resource is registered
+        if settings.runs("k0s"):
+            previous = read_previous(settings)  # a read-only reference; raises before any change
+            planned = planned_controllers(settings)
+            if planned is not None:
+                bootstrap = choose_bootstrap(settings, planned, previous)
         super().__init__("mke4k:index:MkeCluster", name, None, opts)
+        self._settings = settings
         child = pulumi.ResourceOptions(parent=self)
         self.hosts = build_hosts(settings, child) if settings.runs("hosts") or settings.runs("k0s") else None
         self.k0s = None
@@ -51,7 +68,9 @@ class MkeCluster(pulumi.ComponentResource):
         leader: remote.ConnectionArgs | None = None
         ready: list[pulumi.Resource] = []
         if settings.runs("k0s"):
-            assert self.hosts is not None
+            assert self.hosts is not None and previous is not None
+            if bootstrap is None:  # machines from another stack: names known only now
+                bootstrap = choose_bootstrap(settings, [n.name for n in self.hosts.controllers], previous)
             self.k0s = K0sCluster(
                 name,
                 K0sClusterArgs(
@@ -63,6 +82,7 @@ class MkeCluster(pulumi.ComponentResource):
                     ssh=settings.ssh,
                     api_external_address=settings.api_external_address,
                     kubernetes_provider=settings.runs("platform"),
+                    bootstrap_controller=bootstrap,
                 ),
                 child,
             )
@@ -103,3 +123,5 @@ class MkeCluster(pulumi.ComponentResource):
             pulumi.export(KUBECONFIG, self.k0s.kubeconfig)
             pulumi.export(LEADER, {"address": connection.host, "port": connection.port, "user": connection.user})
             pulumi.export("nodeNames", sorted(self.k0s.nodes))
+            pulumi.export(BOOTSTRAP_CONTROLLER, self.k0s.bootstrap)
+            pulumi.export(NETWORK, network_output(self._settings))

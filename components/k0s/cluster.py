@@ -43,6 +43,8 @@ class K0sClusterArgs:
     network: NetworkSettings
     ssh: SshSettings
     api_external_address: str | None = None
+    bootstrap_controller: str | None = None
+    """Name of the bootstrap controller (default: the first controller)."""
     kubernetes_provider: bool = True
     """Register a kubernetes.Provider for the cluster (off when this stack runs no platform
     layer, so such a stack needs no Kubernetes plugin at all)."""
@@ -56,12 +58,15 @@ class K0sCluster(pulumi.ComponentResource):
     leader_connection: remote.ConnectionArgs
     ready: list[pulumi.Resource]
     nodes: dict[str, K0sNode]
+    bootstrap: str
+    """Name of the bootstrap controller."""
 
     def __init__(self, name: str, args: K0sClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mke4k:k0s:K0sCluster", name, None, opts)
         self._args = args
         hosts = args.hosts
         bootstrap = self._bootstrap_node()
+        self.bootstrap = bootstrap.name
         self.leader_connection = self._connection(bootstrap)
         upload = self._binary_upload()
         self.nodes = {}
@@ -112,7 +117,7 @@ class K0sCluster(pulumi.ComponentResource):
         controllers = self._args.hosts.controllers
         if not controllers:
             raise ValueError("the k0s layer needs at least one controller")
-        wanted = self._args.k0s.bootstrap_controller
+        wanted = self._args.bootstrap_controller
         return next((n for n in controllers if n.name == wanted), controllers[0])
 
     def _connection(self, node: Node) -> remote.ConnectionArgs:
@@ -204,7 +209,7 @@ class K0sCluster(pulumi.ComponentResource):
             connection=self.leader_connection,
             create=script_command("admin_kubeconfig", {}),
             logging=remote.Logging.STDERR,
-            triggers=[bootstrap_node_id] if (bootstrap_node_id := self._bootstrap_node().machine_id) else [],
+            triggers=[machine_id] if (machine_id := self._bootstrap_node().machine_id) else [],
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[bootstrap.install],

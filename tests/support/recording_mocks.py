@@ -263,6 +263,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["stderr"] = ""
         elif args.typ.startswith("pulumi:providers:"):
             state.setdefault("version", "0.0.0-mock")
+        elif args.typ == "pulumi:pulumi:StackReference":
+            state.setdefault("outputs", {})  # a stack with no outputs yet (e.g. never deployed)
         elif args.typ == "kubernetes:helm.sh/v3:Release":
             state.setdefault(
                 "status",

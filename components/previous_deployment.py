@@ -1,0 +1,111 @@
+"""What this stack's last deployment exported, to refuse changes that cannot be applied.
+
+Some settings cannot change once the cluster exists: the bootstrap controller (leader-side
+steps of the old leader would otherwise remove the new one from etcd) and the pod and
+service networks. Plain validation cannot see the past, so the program reads its own
+stack's previous outputs through a StackReference to itself (checked with the real engine:
+the previous outputs are available in both ``preview`` and ``up``; a new stack has none)
+and fails with a key-naming message before any other resource is registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from components.hosts.naming import plan_nodes
+from components.hosts.stack import read_plain_output
+from components.settings import CONTROLLER_ROLES, Issue, Settings, SettingsError
+
+BOOTSTRAP_CONTROLLER = "bootstrapController"
+NETWORK = "network"
+
+
+@dataclass(frozen=True)
+class PreviousDeployment:
+    """The facts of the last deployment that later ones must respect (None: never deployed)."""
+
+    bootstrap_controller: str | None
+    network: dict[str, str] | None
+
+
+def read_previous(settings: Settings) -> PreviousDeployment:
+    """Read this stack's own last outputs (a read-only StackReference to itself)."""
+    own = f"{pulumi.get_organization()}/{pulumi.get_project()}/{pulumi.get_stack()}"
+    reference = pulumi.StackReference(f"{settings.cluster.name}-previous", stack_name=own)
+    return PreviousDeployment(
+        bootstrap_controller=read_plain_output(reference, BOOTSTRAP_CONTROLLER),
+        network=read_plain_output(reference, NETWORK),
+    )
+
+
+def network_output(settings: Settings) -> dict[str, str]:
+    """The immutable network facts this deployment exports."""
+    return {"podCidr": settings.network.pod_cidr, "serviceCidr": settings.network.service_cidr}
+
+
+def choose_bootstrap(settings: Settings, controllers: list[str], previous: PreviousDeployment) -> str:
+    """The bootstrap controller: the one that bootstrapped the cluster, else the configured/first one.
+
+    Raises SettingsError when the cluster's bootstrap controller was removed or another
+    one is requested, and when an immutable network setting changed.
+    """
+    issues = _network_issues(settings, previous)
+    wanted = settings.k0s.bootstrap_controller
+    if wanted is not None and wanted not in controllers:
+        issues.append(
+            Issue(
+                "k0s.bootstrapController", f"'{wanted}' is not a controller.", f"name one of: {', '.join(controllers)}."
+            )
+        )
+    before = previous.bootstrap_controller
+    if before is not None and before not in controllers:
+        issues.append(
+            Issue(
+                "hosts",
+                f"the bootstrap controller '{before}' is no longer listed; removing it is not supported "
+                "(its leader-side steps run every join and removal).",
+                f"keep '{before}' in the cluster, or destroy and rebuild the cluster.",
+            )
+        )
+    elif before is not None and wanted is not None and wanted != before:
+        issues.append(
+            Issue(
+                "k0s.bootstrapController",
+                f"this cluster was bootstrapped by '{before}'; it cannot be changed to '{wanted}' "
+                "(the old leader's removal steps would take the new one out of etcd).",
+                f"set it back to '{before}' or remove the key.",
+            )
+        )
+    if issues:
+        raise SettingsError(issues)
+    return before or wanted or controllers[0]
+
+
+def _network_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:
+    if not previous.network:
+        return []
+    issues = []
+    now = network_output(settings)
+    for key, config_key in (("podCidr", "network.podCidr"), ("serviceCidr", "network.serviceCidr")):
+        before = previous.network.get(key)
+        if before and before != now[key]:
+            issues.append(
+                Issue(
+                    config_key,
+                    f"{before} -> {now[key]}: the {key[:-4]} network cannot change on an existing cluster.",
+                    f"set it back to {before}, or build a new cluster.",
+                )
+            )
+    return issues
+
+
+def planned_controllers(settings: Settings) -> list[str] | None:
+    """Controller names known from settings alone (None for the stack source: read from it)."""
+    if settings.hosts.source == "static":
+        return [host.name for host in settings.hosts.static.hosts if host.role in CONTROLLER_ROLES]
+    if settings.hosts.source == "aws":
+        controllers = settings.hosts.aws.controllers
+        return [node.name for node in plan_nodes(controllers.count, controllers.role, 0, 1)]
+    return None

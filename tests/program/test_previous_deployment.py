@@ -1,0 +1,84 @@
+"""Changes that cannot be applied to an existing cluster are refused using the last deployment's outputs."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from tests.program.stack_program import run_stack, stack_config
+
+COMMAND = "command:remote:Command"
+
+
+@pytest.fixture(autouse=True)
+def lab_key(tmp_path, monkeypatch):
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def previously(bootstrap: str = "manager-1", pod: str = "192.168.0.0/16", service: str = "10.96.0.0/16"):
+    return {
+        "lab-previous": {
+            "outputs": {"bootstrapController": bootstrap, "network": {"podCidr": pod, "serviceCidr": service}}
+        }
+    }
+
+
+def hosts_reordered():
+    config = stack_config("lab")
+    hosts = config["mke4k:hosts"]["static"]["hosts"]
+    hosts.insert(0, hosts.pop(1))  # manager-2 now listed first
+    return config
+
+
+def test_a_new_stack_bootstraps_with_the_first_listed_controller():
+    recording = run_stack(stack_config("lab"), "lab")
+    install = recording.by_name("lab-manager-1-k0s-install", COMMAND)
+    assert "install_controller" in install.inputs["create"], "first listed controller bootstraps a new cluster"
+
+
+def test_the_bootstrap_stays_the_same_when_hosts_are_reordered():
+    recording = run_stack(hosts_reordered(), "lab", resource_outputs=previously("manager-1"))
+    assert "install_controller" in recording.by_name("lab-manager-1-k0s-install", COMMAND).inputs["create"]
+    assert "join_node" in recording.by_name("lab-manager-2-k0s-install", COMMAND).inputs["create"]
+    leader_side = recording.by_name("lab-manager-2-member", COMMAND)
+    assert leader_side.inputs["connection"]["host"] == "10.40.0.11"
+
+
+def test_changing_the_bootstrap_controller_is_refused():
+    config = stack_config("lab")
+    config["mke4k:k0s"] = {**config["mke4k:k0s"], "bootstrapController": "manager-2"}
+    with pytest.raises(
+        pulumi.RunError, match=r"mke4k:k0s\.bootstrapController: this cluster was bootstrapped by 'manager-1'"
+    ):
+        run_stack(config, "lab", resource_outputs=previously("manager-1"))
+
+
+def test_removing_the_bootstrap_controller_is_refused():
+    config = stack_config("lab")
+    hosts = config["mke4k:hosts"]["static"]["hosts"]
+    config["mke4k:hosts"]["static"]["hosts"] = [h for h in hosts if h["name"] not in ("manager-1", "manager-2")]
+    with pytest.raises(pulumi.RunError, match=r"mke4k:hosts: the bootstrap controller 'manager-1' is no longer listed"):
+        run_stack(config, "lab", resource_outputs=previously("manager-1"))
+
+
+def test_changing_the_service_network_is_refused_before_anything_changes():
+    config = stack_config("lab")
+    config["mke4k:network"] = {"serviceCidr": "10.112.0.0/16"}
+    with pytest.raises(pulumi.RunError, match=r"mke4k:network\.serviceCidr: 10\.96\.0\.0/16 -> 10\.112\.0\.0/16"):
+        run_stack(config, "lab", resource_outputs=previously())
+
+
+def test_unchanged_settings_pass():
+    recording = run_stack(stack_config("lab"), "lab", resource_outputs=previously())
+    assert recording.by_type("mke4k:k0s:K0sCluster")
+
+
+def test_the_stack_exports_the_facts_it_checks_next_time(monkeypatch):
+    exported = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    run_stack(hosts_reordered(), "lab")
+    assert exported["bootstrapController"] == "manager-2", "a new cluster bootstraps with the first listed controller"
+    assert exported["network"] == {"podCidr": "192.168.0.0/16", "serviceCidr": "10.96.0.0/16"}
+    assert {"kubeconfig", "leader", "nodes", "apiAddress", "sshPrivateKey", "versions"} <= set(exported)
