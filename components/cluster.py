@@ -21,6 +21,7 @@ from components.hosts.node import Hosts
 from components.hosts.outputs import SSH_PRIVATE_KEY, export_hosts
 from components.hosts.ssh_key import check_key_settings
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
+from components.kubeconfig_provider import cluster_provider
 from components.platform import Platform
 from components.platform_args import platform_args
 from components.previous_deployment import (
@@ -110,7 +111,7 @@ class MkeCluster(pulumi.ComponentResource):
             dial_error_limit=settings.ssh.dial_error_limit,
             per_dial_timeout=settings.ssh.per_dial_timeout,
         )
-        provider = kubernetes.Provider(f"{name}-kubernetes", kubeconfig=self.kubeconfig, opts=opts)
+        provider = cluster_provider(name, self.kubeconfig, opts)
         return provider, connection
 
     def export(self) -> None:

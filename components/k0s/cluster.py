@@ -22,6 +22,7 @@ import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
 from components.hosts.node import Hosts, Node
+from components.kubeconfig_provider import cluster_provider
 from components.settings.access import SshSettings
 from components.settings.k0s import K0sSettings
 from components.settings.network import NetworkSettings
@@ -103,11 +104,7 @@ class K0sCluster(pulumi.ComponentResource):
             previous_upgrade = [n.upgrade for n in added_batch]
         self.ready = [n.member or n.install for n in self.nodes.values()]
         self.provider = (
-            kubernetes.Provider(
-                f"{name}-kubernetes",
-                kubeconfig=self.kubeconfig,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
-            )
+            cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))
             if args.kubernetes_provider
             else None
         )

@@ -88,3 +88,30 @@ def test_counting_mocks_do_count_a_valid_run():
     CountingMocks.created.clear()
     run_stack(stack_config("lab"), "lab", mocks_class=CountingMocks)
     assert "lab-manager-1-k0s-install" in CountingMocks.created
+
+
+def test_provider_identity_survives_a_kubeconfig_change():
+    """A new API address must update the provider, not replace it (and every chart with it)."""
+    provider = run_stack(stack_config("lab"), "lab").by_type("pulumi:providers:kubernetes")[0]
+    assert provider.inputs["clusterIdentifier"] == "lab"
+
+
+def test_a_platform_only_stack_reads_the_cluster_from_the_k0s_stack():
+    config = {
+        "mke4k:cluster": {"name": "lab"},
+        "mke4k:layers": {"run": ["platform"], "fromStack": "acme/mke4k/lab-cluster"},
+    }
+    upstream = {
+        "kubeconfig": KUBECONFIG,
+        "leader": {"address": "10.40.0.11", "port": 22, "user": "mke"},
+        "sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nupstream-secret\n",
+    }
+    recording = run_stack(config, "lab-platform", resource_outputs={"lab-k0s-stack": {"outputs": upstream}})
+    assert not recording.by_type("mke4k:k0s:K0sCluster") and not recording.by_type("mke4k:k0s:K0sNode")
+    gate = recording.by_name("lab-calico-ready", COMMAND)
+    assert gate.inputs["connection"]["host"] == "10.40.0.11"
+    assert recording.secret_leaks("upstream-secret") == []
+    provider = recording.by_type("pulumi:providers:kubernetes")[0]
+    assert provider.is_secret_input("kubeconfig")
+    calico = next(r for r in recording.by_type(RELEASE) if r.inputs["chart"] == "tigera-operator")
+    assert calico.provider_ref.startswith(provider.urn)
