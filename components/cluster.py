@@ -18,7 +18,7 @@ from pulumi_command import remote
 
 from components.hosts import build_hosts
 from components.hosts.node import Hosts
-from components.hosts.outputs import SSH_PRIVATE_KEY, export_hosts
+from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
 from components.hosts.ssh_key import check_key_settings
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.kubeconfig_provider import cluster_provider
@@ -103,13 +103,30 @@ class MkeCluster(pulumi.ComponentResource):
         reference = pulumi.StackReference(f"{name}-k0s-stack", stack_name=settings.layers.from_stack, opts=opts)
         self.kubeconfig = pulumi.Output.secret(reference.require_output(KUBECONFIG))
         leader = reference.require_output(LEADER)
+        key = pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY))
+        ssh = settings.ssh
+        proxy = pulumi.Output.all(leader, reference.get_output(BASTION), key).apply(
+            lambda values: (
+                {
+                    "host": values[1]["address"],
+                    "port": values[1]["port"],
+                    "user": values[1]["user"],
+                    "private_key": values[2],
+                    "dial_error_limit": ssh.dial_error_limit,
+                    "per_dial_timeout": ssh.per_dial_timeout,
+                }
+                if values[0].get("useBastion") and values[1]
+                else None
+            )
+        )
         connection = remote.ConnectionArgs(
             host=leader.apply(lambda value: value["address"]),
             port=leader.apply(lambda value: value["port"]),
             user=leader.apply(lambda value: value["user"]),
-            private_key=pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY)),
-            dial_error_limit=settings.ssh.dial_error_limit,
-            per_dial_timeout=settings.ssh.per_dial_timeout,
+            private_key=key,
+            dial_error_limit=ssh.dial_error_limit,
+            per_dial_timeout=ssh.per_dial_timeout,
+            proxy=proxy,
         )
         provider = cluster_provider(name, self.kubeconfig, opts)
         return provider, connection
@@ -121,8 +138,14 @@ class MkeCluster(pulumi.ComponentResource):
             pulumi.export("apiEndpoint", pulumi.Output.concat("https://", self.hosts.api_address, ":6443"))
         if self.k0s is not None:
             connection = self.k0s.leader_connection
+            leader = {
+                "address": connection.host,
+                "port": connection.port,
+                "user": connection.user,
+                "useBastion": connection.proxy is not None,
+            }
             pulumi.export(KUBECONFIG, self.k0s.kubeconfig)
-            pulumi.export(LEADER, {"address": connection.host, "port": connection.port, "user": connection.user})
+            pulumi.export(LEADER, leader)
             pulumi.export("nodeNames", sorted(self.k0s.nodes))
             pulumi.export(BOOTSTRAP_CONTROLLER, self.k0s.bootstrap)
             pulumi.export(NETWORK, network_output(self._settings))

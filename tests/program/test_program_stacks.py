@@ -115,3 +115,21 @@ def test_a_platform_only_stack_reads_the_cluster_from_the_k0s_stack():
     assert provider.is_secret_input("kubeconfig")
     calico = next(r for r in recording.by_type(RELEASE) if r.inputs["chart"] == "tigera-operator")
     assert calico.provider_ref.startswith(provider.urn)
+
+
+def test_a_platform_only_stack_reaches_a_private_leader_through_the_bastion():
+    config = {
+        "mke4k:cluster": {"name": "lab"},
+        "mke4k:layers": {"run": ["platform"], "fromStack": "acme/mke4k/lab-cluster"},
+    }
+    upstream = {
+        "kubeconfig": KUBECONFIG,
+        "leader": {"address": "10.30.1.5", "port": 22, "user": "ubuntu", "useBastion": True},
+        "bastion": {"address": "198.51.100.7", "port": 22, "user": "ubuntu"},
+        "sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nupstream-secret\n",
+    }
+    recording = run_stack(config, "lab-platform", resource_outputs={"lab-k0s-stack": {"outputs": upstream}})
+    gate = recording.by_name("lab-calico-ready", COMMAND)
+    assert gate.inputs["connection"]["host"] == "10.30.1.5"
+    assert gate.inputs["connection"]["proxy"]["host"] == "198.51.100.7"
+    assert recording.secret_leaks("upstream-secret") == []
