@@ -11,13 +11,3 @@ try:
 except SettingsError as error:
     raise pulumi.RunError(str(error)) from None  # the message, without a Python traceback
 cluster.export()
-pulumi.export(
-    "versions",
-    {
-        "mke": settings.version,
-        "k0s": settings.k0s.version,
-        "calico": settings.calico.version,
-        "k0rdent": settings.k0rdent.version,
-        "mkeOperator": settings.mke_operator.version,
-    },
-)

@@ -27,6 +27,7 @@ from components.platform_args import platform_args
 from components.previous_deployment import (
     BOOTSTRAP_CONTROLLER,
     NETWORK,
+    VERSIONS,
     PreviousDeployment,
     choose_bootstrap,
     network_output,
@@ -133,6 +134,17 @@ class MkeCluster(pulumi.ComponentResource):
 
     def export(self) -> None:
         """Export the outputs of every layer this stack runs (and what the next stack needs)."""
+        settings = self._settings
+        pulumi.export(
+            VERSIONS,
+            {
+                "mke": settings.version,
+                "k0s": settings.k0s.version,
+                "calico": settings.calico.version,
+                "k0rdent": settings.k0rdent.version,
+                "mkeOperator": settings.mke_operator.version,
+            },
+        )
         if self.hosts is not None:
             export_hosts(self.hosts)
             pulumi.export("apiEndpoint", pulumi.Output.concat("https://", self.hosts.api_address, ":6443"))

@@ -2,7 +2,7 @@
 
 Some settings cannot change once the cluster exists: the bootstrap controller (leader-side
 steps of the old leader would otherwise remove the new one from etcd) and the pod and
-service networks. Plain validation cannot see the past, so the program reads its own
+service networks; and k0s only moves forward, one Kubernetes minor at a time. Plain validation cannot see the past, so the program reads its own
 stack's previous outputs through a StackReference to itself (checked with the real engine:
 the previous outputs are available in both ``preview`` and ``up``; a new stack has none)
 and fails with a key-naming message before any other resource is registered.
@@ -17,9 +17,11 @@ import pulumi
 from components.hosts.naming import plan_nodes
 from components.hosts.stack import read_plain_output
 from components.settings import CONTROLLER_ROLES, Issue, Settings, SettingsError
+from components.settings.k0s import K0S_VERSION_PATTERN
 
 BOOTSTRAP_CONTROLLER = "bootstrapController"
 NETWORK = "network"
+VERSIONS = "versions"
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class PreviousDeployment:
 
     bootstrap_controller: str | None
     network: dict[str, str] | None
+    k0s_version: str | None = None
 
 
 def read_previous(settings: Settings) -> PreviousDeployment:
@@ -37,6 +40,7 @@ def read_previous(settings: Settings) -> PreviousDeployment:
     return PreviousDeployment(
         bootstrap_controller=read_plain_output(reference, BOOTSTRAP_CONTROLLER),
         network=read_plain_output(reference, NETWORK),
+        k0s_version=(read_plain_output(reference, VERSIONS) or {}).get("k0s"),
     )
 
 
@@ -51,7 +55,7 @@ def choose_bootstrap(settings: Settings, controllers: list[str], previous: Previ
     Raises SettingsError when the cluster's bootstrap controller was removed or another
     one is requested, and when an immutable network setting changed.
     """
-    issues = _network_issues(settings, previous)
+    issues = _network_issues(settings, previous) + _version_issues(settings, previous)
     wanted = settings.k0s.bootstrap_controller
     if wanted is not None and wanted not in controllers:
         issues.append(
@@ -81,6 +85,36 @@ def choose_bootstrap(settings: Settings, controllers: list[str], previous: Previ
     if issues:
         raise SettingsError(issues)
     return before or wanted or controllers[0]
+
+
+def _version_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:
+    """k0s upgrades go forward one Kubernetes minor at a time (Kubernetes version skew policy)."""
+    before, now = previous.k0s_version, settings.k0s.version
+    if not before or not now or before == now:
+        return []
+    old, new = _version_key(before), _version_key(now)
+    if new < old:
+        return [
+            Issue(
+                "k0s.version",
+                f"{before} -> {now} is a downgrade, which k0s does not support.",
+                f"keep {before} or newer.",
+            )
+        ]
+    if new[1] > old[1] + 1:
+        return [
+            Issue(
+                "k0s.version",
+                f"{before} -> {now} skips a Kubernetes minor; control planes must be upgraded one minor at a time.",
+                f"upgrade to the latest v1.{old[1] + 1}.x first, then to {now}.",
+            )
+        ]
+    return []
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    match = K0S_VERSION_PATTERN.match(version)
+    return tuple(int(part) for part in match.groups()) if match else (0,)
 
 
 def _network_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:

@@ -82,3 +82,30 @@ def test_the_stack_exports_the_facts_it_checks_next_time(monkeypatch):
     assert exported["bootstrapController"] == "manager-2", "a new cluster bootstraps with the first listed controller"
     assert exported["network"] == {"podCidr": "192.168.0.0/16", "serviceCidr": "10.96.0.0/16"}
     assert {"kubeconfig", "leader", "nodes", "apiAddress", "sshPrivateKey", "versions"} <= set(exported)
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "message"),
+    [
+        ("v1.32.11+k0s.0", "v1.31.5+k0s.0", "is a downgrade"),
+        ("v1.32.11+k0s.0", "v1.32.10+k0s.0", "is a downgrade"),
+        ("v1.31.5+k0s.0", "v1.33.1+k0s.0", "skips a Kubernetes minor"),
+    ],
+)
+def test_k0s_only_moves_forward_one_minor_at_a_time(before, after, message):
+    config = stack_config("lab")
+    config["mke4k:k0s"] = {**config["mke4k:k0s"], "version": after}
+    outputs = previously()
+    outputs["lab-previous"]["outputs"]["versions"] = {"k0s": before}
+    with pytest.raises(pulumi.RunError, match=rf"mke4k:k0s\.version: .*{message}"):
+        run_stack(config, "lab", resource_outputs=outputs)
+
+
+def test_a_one_minor_upgrade_is_allowed():
+    config = stack_config("lab")
+    config["mke4k:k0s"] = {**config["mke4k:k0s"], "version": "v1.33.1+k0s.0"}
+    outputs = previously()
+    outputs["lab-previous"]["outputs"]["versions"] = {"k0s": "v1.32.11+k0s.0"}
+    recording = run_stack(config, "lab", resource_outputs=outputs)
+    upgrade = recording.by_name("lab-manager-1-k0s-upgrade", COMMAND)
+    assert "K0S_VERSION=v1.33.1+k0s.0" in upgrade.inputs["create"]
