@@ -8,8 +8,12 @@ Ordering, expressed only with resource dependencies so ``pulumi preview`` shows 
 * workers join in parallel once the bootstrap controller is up; their ``member`` steps
   wait for the last controller's, so on removal or destroy workers are drained and
   deleted before any controller leaves etcd;
-* upgrades roll: controllers one by one, then workers in batches, each batch after
-  the previous one.
+* upgrades roll: controllers one by one, then workers with at most ``workerBatchSize``
+  upgrading at once: worker ``i`` upgrades after worker ``i - workerBatchSize`` (each of
+  the ``workerBatchSize`` lanes is serial; the first of each lane waits for the last
+  controller). That bounds the drained workers exactly like k0sctl's batches, without a
+  batch waiting for the slowest node of the previous one, and with one dependency per
+  worker instead of one per pair of workers in consecutive batches.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from components.settings.network import NetworkSettings
 from .binary_upload import BinaryUpload
 from .node import K0sNode, K0sNodeArgs
 from .remote import connection_for, script_command
-from .render import batches, default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml
+from .render import default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml, upgrade_lane_predecessor
 
 
 @dataclass(frozen=True)
@@ -89,19 +93,17 @@ class K0sCluster(pulumi.ComponentResource):
             previous_upgrade = [added.upgrade]
             previous_config = added.config
         size = args.k0s.upgrade.worker_batch_size or default_worker_batch_size(len(hosts.workers))
-        for batch in batches(hosts.workers, size):
-            added_batch = [
-                self._add_node(
-                    node,
-                    [bootstrap_node.install],
-                    previous_upgrade,
-                    upload,
-                    self.kubeconfig,
-                    member_after=previous_member,
-                )
-                for node in batch
-            ]
-            previous_upgrade = [n.upgrade for n in added_batch]
+        after_controllers = previous_upgrade
+        for index, node in enumerate(hosts.workers):
+            lane = upgrade_lane_predecessor(index, size)
+            self._add_node(
+                node,
+                [bootstrap_node.install],
+                after_controllers if lane is None else [self.nodes[hosts.workers[lane].name].upgrade],
+                upload,
+                self.kubeconfig,
+                member_after=previous_member,
+            )
         self.ready = [n.member or n.install for n in self.nodes.values()]
         self.provider = (
             cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))

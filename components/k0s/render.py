@@ -1,4 +1,4 @@
-"""Pure rendering for the k0s layer: k0s.yaml, kubeconfig rewrite, upgrade batches.
+"""Pure rendering for the k0s layer: k0s.yaml, kubeconfig rewrite, upgrade order.
 
 Nothing here touches Pulumi: every function takes plain values and returns plain
 values, so it is tested directly and validated against the upstream ClusterConfig
@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 
 from components.settings import deep_merge
 from components.settings.network import NetworkSettings
-
-T = TypeVar("T")
 
 
 def render_k0s_config(
@@ -87,12 +85,13 @@ def default_worker_batch_size(worker_count: int) -> int:
     return max(1, math.ceil(worker_count * 0.1))
 
 
-def batches(items: Sequence[T], size: int) -> list[list[T]]:
-    """Split ``items`` in config order into consecutive batches of ``size``.
+def upgrade_lane_predecessor(index: int, lanes: int) -> int | None:
+    """The worker (by config index) whose upgrade worker ``index`` waits for; None: the controllers.
 
-    Appending an item never moves an existing one to another batch.
+    With ``lanes`` lanes, at most ``lanes`` workers upgrade at once. Appending a worker never
+    changes another worker's predecessor.
     """
-    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+    return index - lanes if index >= lanes else None
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:

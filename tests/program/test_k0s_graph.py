@@ -85,16 +85,20 @@ def test_upgrades_roll_controllers_then_worker_batches(cluster_3_10):
         assert rec.depends_on(step(rec, f"w-{i}", "k0s-upgrade"), step(rec, f"w-{i - 1}", "k0s-upgrade"))
 
 
-def test_worker_batches_of_the_configured_size():
-    rec = build(1, 6, k0s_settings(upgrade={"workerBatchSize": 3}))
-    first, second = ["w-1", "w-2", "w-3"], ["w-4", "w-5", "w-6"]
-    for later in second:
-        for earlier in first:
-            assert rec.depends_on(step(rec, later, "k0s-upgrade"), step(rec, earlier, "k0s-upgrade"))
+def test_at_most_batch_size_workers_upgrade_at_once():
+    rec = build(1, 7, k0s_settings(upgrade={"workerBatchSize": 3}))
+    last_controller = step(rec, "c-1", "k0s-upgrade")
+    for i in range(1, 8):
+        assert rec.depends_on(step(rec, f"w-{i}", "k0s-upgrade"), last_controller)
+    for i in range(4, 8):
+        assert rec.depends_on(step(rec, f"w-{i}", "k0s-upgrade"), step(rec, f"w-{i - 3}", "k0s-upgrade"))
+    # Any 4 workers include two in the same lane, so no 4 can upgrade at once; 3 can.
+    first = ["w-1", "w-2", "w-3"]
     for a in first:
         for b in first:
             if a != b:
                 assert not rec.depends_on(step(rec, a, "k0s-upgrade"), step(rec, b, "k0s-upgrade"))
+    assert not rec.depends_on(step(rec, "w-4", "k0s-upgrade"), step(rec, "w-2", "k0s-upgrade"))
 
 
 def test_lifecycle_options_of_each_step():

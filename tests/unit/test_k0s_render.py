@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from components.k0s.remote import SCRIPTS_DIR, script_text, wrap_for_sudo
 from components.k0s.render import (
-    batches,
     default_worker_batch_size,
     parse_key_values,
     point_kubeconfig_at,
     render_k0s_config,
     to_yaml,
+    upgrade_lane_predecessor,
 )
 from components.settings import settings_from_mapping
 from tests.program.stack_program import SHIPPED_STACKS, stack_config
@@ -105,14 +105,14 @@ def test_kubeconfig_server_points_at_the_api_address():
     assert out["clusters"][0]["cluster"]["server"] == "https://lb.example.test:6443"
 
 
-@given(st.integers(min_value=0, max_value=500), st.integers(min_value=1, max_value=50))
-def test_batches_keep_order_and_appending_moves_nothing(count, size):
-    items = list(range(count))
-    split = batches(items, size)
-    assert [i for batch in split for i in batch] == items
-    assert all(0 < len(batch) <= size for batch in split)
-    grown = batches([*items, count], size)
-    assert grown[: len(split) - 1] == split[:-1]
+@given(st.integers(min_value=1, max_value=400), st.integers(min_value=1, max_value=50))
+def test_upgrade_lanes_bound_concurrency_and_appending_moves_nothing(count, lanes):
+    predecessor = [upgrade_lane_predecessor(i, lanes) for i in range(count)]
+    heads = [i for i, p in enumerate(predecessor) if p is None]
+    assert len(heads) == min(count, lanes), "one chain per lane: at most `lanes` upgrade at once"
+    assert all(p is None or p < i for i, p in enumerate(predecessor)), "a worker waits only for an earlier one"
+    assert len({p for p in predecessor if p is not None}) == len([p for p in predecessor if p is not None])
+    assert [upgrade_lane_predecessor(i, lanes) for i in range(count + 1)][:count] == predecessor
 
 
 def test_default_batch_size_is_ten_percent_at_least_one():
