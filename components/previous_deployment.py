@@ -1,8 +1,9 @@
 """What this stack's last deployment exported, to refuse changes that cannot be applied.
 
-Some settings cannot change once the cluster exists: the bootstrap controller (leader-side
-steps of the old leader would otherwise remove the new one from etcd) and the pod and
-service networks; and k0s only moves forward, one Kubernetes minor at a time. Plain validation cannot see the past, so the program reads its own
+Some changes cannot be applied to an existing cluster: removing the controller that holds
+the bootstrap role (hand it over first), changing the pod or service network, and moving
+k0s backwards or by more than one Kubernetes minor. The bootstrap role also stays where it
+is when hosts are reordered. Plain validation cannot see the past, so the program reads its own
 stack's previous outputs through a StackReference to itself (checked with the real engine:
 the previous outputs are available in both ``preview`` and ``up``; a new stack has none)
 and fails with a key-naming message before any other resource is registered.
@@ -50,10 +51,12 @@ def network_output(settings: Settings) -> dict[str, str]:
 
 
 def choose_bootstrap(settings: Settings, controllers: list[str], previous: PreviousDeployment) -> str:
-    """The bootstrap controller: the one that bootstrapped the cluster, else the configured/first one.
+    """The bootstrap controller: the configured one, else the previous one, else the first.
 
-    Raises SettingsError when the cluster's bootstrap controller was removed or another
-    one is requested, and when an immutable network setting changed.
+    Keeping the previous one by default makes reordering hosts harmless; naming another
+    controller hands the role over (every node has the same steps, so nothing is deleted).
+    Raises SettingsError when the current bootstrap controller is removed in the same
+    deployment, and when an immutable setting changed.
     """
     issues = _network_issues(settings, previous) + _version_issues(settings, previous)
     wanted = settings.k0s.bootstrap_controller
@@ -68,23 +71,15 @@ def choose_bootstrap(settings: Settings, controllers: list[str], previous: Previ
         issues.append(
             Issue(
                 "hosts",
-                f"the bootstrap controller '{before}' is no longer listed; removing it is not supported "
+                f"'{before}' is the bootstrap controller and cannot be removed while it holds that role "
                 "(its leader-side steps run every join and removal).",
-                f"keep '{before}' in the cluster, or destroy and rebuild the cluster.",
-            )
-        )
-    elif before is not None and wanted is not None and wanted != before:
-        issues.append(
-            Issue(
-                "k0s.bootstrapController",
-                f"this cluster was bootstrapped by '{before}'; it cannot be changed to '{wanted}' "
-                "(the old leader's removal steps would take the new one out of etcd).",
-                f"set it back to '{before}' or remove the key.",
+                f"hand the role over first: set mke4k:k0s.bootstrapController to another controller and run "
+                f"'pulumi up' with '{before}' still listed; then remove '{before}'.",
             )
         )
     if issues:
         raise SettingsError(issues)
-    return before or wanted or controllers[0]
+    return wanted or before or controllers[0]
 
 
 def _version_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:

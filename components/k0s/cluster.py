@@ -89,7 +89,7 @@ class K0sCluster(pulumi.ComponentResource):
             if node.name == bootstrap.name:
                 continue
             added = self._add_node(node, [previous_member], previous_upgrade, upload, None, previous_config)
-            previous_member = added.member or added.install
+            previous_member = added.member
             previous_upgrade = [added.upgrade]
             previous_config = added.config
         size = args.k0s.upgrade.worker_batch_size or default_worker_batch_size(len(hosts.workers))
@@ -104,7 +104,7 @@ class K0sCluster(pulumi.ComponentResource):
                 self.kubeconfig,
                 member_after=previous_member,
             )
-        self.ready = [n.member or n.install for n in self.nodes.values()]
+        self.ready = [n.member for n in self.nodes.values()]
         self.provider = (
             cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))
             if args.kubernetes_provider

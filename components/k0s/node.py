@@ -15,7 +15,8 @@ join-token          leader          one short-lived token        nothing (invali
 k0s-install         node            install/join and start       k0s stop + reset (skipped when
                                                                  the machine itself is deleted)
 member              leader          wait for the node,           drain, delete node, etcd leave
-                                    invalidate its token         (NOT deleted with the machine)
+                                    invalidate its token         (NOT deleted with the machine;
+                                                                 a no-op for the leader itself)
 k0s-upgrade         node            no-op when at the version;   nothing
                                     update = drain/stop/swap/
                                     start/uncordon
@@ -24,6 +25,11 @@ k0s-upgrade         node            no-op when at the version;   nothing
 A replaced machine (``Node.machine_id`` changes) replaces the whole chain with
 delete-before-replace: the old node leaves cleanly before the new one joins with a
 fresh token.
+
+Every node, the bootstrap controller included, has the same set of steps, so handing the
+bootstrap role to another controller deletes no step: the leader-side steps move to the
+new leader by update, the old bootstrap controller's install step becomes an (idempotent,
+no-op) join, and only then can it be removed like any other controller.
 """
 
 from __future__ import annotations
@@ -76,7 +82,7 @@ class K0sNode(pulumi.ComponentResource):
 
     install: remote.Command
     config: remote.Command | None
-    member: remote.Command | None
+    member: remote.Command
     upgrade: remote.Command
     staged: remote.Command
 
@@ -94,7 +100,7 @@ class K0sNode(pulumi.ComponentResource):
         self.staged = self._stage(ready)
         self.config = self._configure() if node.is_controller else None
         self.install = self._install(self.config or self.staged)
-        self.member = None if args.is_bootstrap else self._member()
+        self.member = self._member()
         self.upgrade = self._upgrade()
         self.register_outputs({"install": self.install.id})
 
@@ -195,6 +201,7 @@ class K0sNode(pulumi.ComponentResource):
 
     def _member(self) -> remote.Command:
         args, node = self._args, self._args.node
+        # install_controller.sh prints no token_id: the bootstrap's own member step has none.
         token_id = self.install.stdout.apply(lambda out: parse_key_values(out).get("token_id", ""))
         confirm = script_command(
             "confirm_member",
@@ -212,6 +219,7 @@ class K0sNode(pulumi.ComponentResource):
                 "ROLE": node.role,
                 "PEER_ADDRESS": node.private_address if node.is_controller else "",
                 "DRAIN_TIMEOUT": args.k0s.upgrade.drain_timeout,
+                "IS_LEADER": str(args.is_bootstrap).lower(),
             },
         )
         return self._command(
@@ -236,7 +244,7 @@ class K0sNode(pulumi.ComponentResource):
                 "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
             },
         )
-        own = [self.member] if self.member is not None else [self.install]
+        own = [self.member]
         stdin = args.admin_kubeconfig if node.role == "worker" else None
         return self._command(
             "k0s-upgrade", create=upgrade, stdin=stdin, depends_on=[*own, self.staged, *args.upgrade_after]

@@ -83,8 +83,9 @@ class K0sSettings(SettingsModel):
     bootstrap_controller: str | None = Field(
         None,
         description="Name of the controller that initialises the cluster and runs leader-side "
-        "steps. Default: the first controller of a new cluster. Fixed once the cluster exists "
-        "(the program refuses a change or its removal, using the stack's bootstrapController output).",
+        "steps. Default: the one that bootstrapped this cluster (the stack's bootstrapController "
+        "output), else the first controller. Setting another controller hands the role over; "
+        "the controller holding the role cannot be removed in the same deployment.",
     )
     no_taints: bool = Field(
         False, description="Install controller+worker nodes with --no-taints (schedule workloads on managers)."

@@ -119,7 +119,9 @@ def test_lifecycle_options_of_each_step():
             assert command.inputs["triggers"] == [machine.id], "a replaced machine replaces the chain"
     bootstrap = step(rec, "c-1", "k0s-install")
     assert "IS_BOOTSTRAP=true" in bootstrap.inputs["delete"]
-    assert rec.find("k0s-c-1-member", COMMAND) is None
+    own = step(rec, "c-1", "member")
+    assert "IS_LEADER=true" in own.inputs["delete"], "the leader never drains or removes itself"
+    assert "IS_LEADER=false" in step(rec, "c-2", "member").inputs["delete"]
     etcd_leave = step(rec, "c-2", "member").inputs["delete"]
     assert "PEER_ADDRESS=10.1.0.2" in etcd_leave
 

@@ -46,21 +46,24 @@ def test_the_bootstrap_stays_the_same_when_hosts_are_reordered():
     assert leader_side.inputs["connection"]["host"] == "10.40.0.11"
 
 
-def test_changing_the_bootstrap_controller_is_refused():
+def commands(recording):
+    return {r.name: r.inputs for r in recording.by_type(COMMAND)}
+
+
+def test_handing_the_bootstrap_role_over_deletes_no_step_and_moves_the_leader_side():
     config = stack_config("lab")
+    before = run_stack(config, "lab", resource_outputs=previously("manager-1"))
     config["mke4k:k0s"] = {**config["mke4k:k0s"], "bootstrapController": "manager-2"}
-    with pytest.raises(
-        pulumi.RunError, match=r"mke4k:k0s\.bootstrapController: this cluster was bootstrapped by 'manager-1'"
-    ):
-        run_stack(config, "lab", resource_outputs=previously("manager-1"))
-
-
-def test_removing_the_bootstrap_controller_is_refused():
-    config = stack_config("lab")
-    hosts = config["mke4k:hosts"]["static"]["hosts"]
-    config["mke4k:hosts"]["static"]["hosts"] = [h for h in hosts if h["name"] not in ("manager-1", "manager-2")]
-    with pytest.raises(pulumi.RunError, match=r"mke4k:hosts: the bootstrap controller 'manager-1' is no longer listed"):
-        run_stack(config, "lab", resource_outputs=previously("manager-1"))
+    after = run_stack(config, "lab", resource_outputs=previously("manager-1"))
+    removed = set(commands(before)) - set(commands(after))
+    assert not [name for name in removed if name.endswith(("-member", "-k0s-install"))], removed
+    assert removed == {"lab-manager-2-join-token"}, "the new leader needs no token; nothing with a delete action goes"
+    assert "install_controller" in after.by_name("lab-manager-2-k0s-install", COMMAND).inputs["create"]
+    assert "join_node" in after.by_name("lab-manager-1-k0s-install", COMMAND).inputs["create"]
+    for name in ("lab-manager-1-member", "lab-worker-1-member", "lab-manager-3-join-token"):
+        assert after.by_name(name, COMMAND).inputs["connection"]["host"] == "10.40.0.12", name
+    assert "IS_LEADER=true" in after.by_name("lab-manager-2-member", COMMAND).inputs["delete"]
+    assert "IS_LEADER=false" in after.by_name("lab-manager-1-member", COMMAND).inputs["delete"]
 
 
 def test_changing_the_service_network_is_refused_before_anything_changes():

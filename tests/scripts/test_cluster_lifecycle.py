@@ -278,6 +278,28 @@ def test_failed_drain_deletes_nothing(cluster, cp1):
     assert not [c for c in argvs(cp1.calls()) if c.startswith("kubectl delete")]
 
 
+def test_the_leader_never_removes_itself(cluster, cp1):
+    before = len(cp1.calls())
+    result = cp1.run(
+        "remove_member.sh", NODE_NAME="cp1", ROLE="controller+worker", PEER_ADDRESS=cp1.address, IS_LEADER="true"
+    )
+    assert result.returncode == 0, result
+    assert result.values == {"removed": "false"}
+    assert "not draining or removing itself" in result.stderr
+    assert not [c for c in argvs(cp1.calls()[before:]) if c.startswith(("kubectl drain", "kubectl delete", "etcd"))]
+    assert list(cluster.state()["etcd_members"]) == ["cp1"]
+
+
+def test_the_bootstrap_controllers_own_member_step_has_no_token(cp1):
+    result = cp1.run(
+        "confirm_member.sh", NODE_NAME="cp1", ROLE="controller+worker", TOKEN_ID="", READY_TIMEOUT_SECONDS=10
+    )
+    assert result.returncode == 0, result
+    assert result.values == {"member": "cp1"}
+    assert "no join token to invalidate" in result.stderr
+    assert not [c for c in argvs(cp1.calls()) if c.startswith("token invalidate")]
+
+
 def test_remove_controller_needs_its_peer_address(cp1):
     result = cp1.run("remove_member.sh", NODE_NAME="cp2", ROLE="controller")
     assert result.returncode != 0
@@ -291,7 +313,7 @@ def test_reset_bootstrap_refuses_while_other_controllers_remain(cluster, cp1):
     result = cp1.run("reset_node.sh", IS_BOOTSTRAP="true", NODE_NAME="cp1", PEER_ADDRESS=cp1.address)
     assert result.returncode != 0
     assert "cp2 (https://10.0.0.2:2380)" in result.stderr
-    assert "keep it in mke4k:hosts, or destroy the whole cluster" in result.stderr
+    assert "set mke4k:k0s.bootstrapController to another controller" in result.stderr
     assert "destroy the whole cluster" in result.stderr
     assert cp1.k0s("status").returncode == 0, "nothing may have been stopped"
 

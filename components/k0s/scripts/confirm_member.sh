@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # confirm_member.sh: on the bootstrap controller after a join: wait for the new
 # node's Node object (kubelet roles; Ready is NOT required: the CNI comes later),
-# then invalidate its join token. Run as: preamble + lib.sh + this file.
+# then invalidate its join token. The bootstrap controller's own member step runs
+# it with an empty TOKEN_ID (it joined with no token). Run as: preamble + lib.sh + this file.
 set -euo pipefail
 
 : "${NODE_NAME:?NODE_NAME is required}"
 : "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
-: "${TOKEN_ID:?TOKEN_ID is required (join_node.sh prints it)}"
+: "${TOKEN_ID:=}" # the token id join_node.sh printed; empty for the bootstrap controller
 : "${READY_TIMEOUT_SECONDS:=300}"
 
 require_root
 require_node_name NODE_NAME
 require_one_of ROLE worker controller controller+worker
-[[ $TOKEN_ID =~ ^[a-z0-9]{6}$ ]] || die "TOKEN_ID must be the 6-character token id (got '$TOKEN_ID')"
+[ -z "$TOKEN_ID" ] || [[ $TOKEN_ID =~ ^[a-z0-9]{6}$ ]] ||
+  die "TOKEN_ID must be the 6-character token id (got '$TOKEN_ID')"
 require_uint READY_TIMEOUT_SECONDS
 require_k0s_running_here confirm_member.sh
 
@@ -23,7 +25,9 @@ if role_runs_kubelet "$ROLE"; then
   log "node $NODE_NAME is registered (it may stay NotReady until the CNI is installed)"
 fi
 
-if "$K0S_BINARY" token list | awk 'NR > 1 {print $1}' | grep -qx "$TOKEN_ID"; then
+if [ -z "$TOKEN_ID" ]; then
+  log "no join token to invalidate (the bootstrap controller joined without one)"
+elif "$K0S_BINARY" token list | awk 'NR > 1 {print $1}' | grep -qx "$TOKEN_ID"; then
   "$K0S_BINARY" token invalidate "$TOKEN_ID" >/dev/null ||
     die "could not invalidate join token $TOKEN_ID; run 'k0s token invalidate $TOKEN_ID' on the bootstrap controller"
   log "invalidated join token $TOKEN_ID"

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # remove_member.sh: on the bootstrap controller, before a node is reset: drain
 # and delete its Node (kubelet roles), then remove its etcd member (controller
-# roles). Order: drain -> delete node -> etcd leave.
+# roles). Order: drain -> delete node -> etcd leave. With IS_LEADER=true the node
+# is the controller running this script (the bootstrap controller's own member
+# step, deleted only with the whole cluster or after a hand-over made it an
+# ordinary controller): nothing to do here, its own reset refuses while other
+# controllers remain.
 # Run as: preamble + lib.sh + this file (see README.md).
 set -euo pipefail
 
@@ -9,11 +13,18 @@ set -euo pipefail
 : "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
 : "${PEER_ADDRESS:=}" # required for controller roles: the node's etcd peer address
 : "${DRAIN_TIMEOUT:=5m}"
+: "${IS_LEADER:=false}" # true: NODE_NAME is the controller this script runs on
 
 require_root
 require_node_name NODE_NAME
 require_one_of ROLE worker controller controller+worker
 require_duration DRAIN_TIMEOUT
+require_bool IS_LEADER
+if [ "$IS_LEADER" = true ]; then
+  log "$NODE_NAME is the bootstrap controller running this step: not draining or removing itself (its reset refuses while other controllers remain)"
+  emit removed false
+  exit 0
+fi
 if role_is_controller "$ROLE" && [ -z "$PEER_ADDRESS" ]; then
   die "PEER_ADDRESS is required to remove a $ROLE (its spec.storage.etcd.peerAddress)"
 fi

@@ -20,7 +20,7 @@ if [ "$IS_BOOTSTRAP" = true ] && k0s_service_installed; then
     others=$(printf '%s\n' "$members" | awk -v self="$NODE_NAME" -v peer="$PEER_ADDRESS" \
       'NF == 2 && $1 != self && (peer == "" || index($2, "//" peer ":") == 0) {print $1 " (" $2 ")"}' | paste -sd, - | sed 's/,/, /g')
     if [ -n "$others" ]; then
-      die "refusing to reset the bootstrap controller $NODE_NAME while other controllers remain: $others. Removing the bootstrap controller while other controllers remain is not supported (its leader-side steps run every join and removal): keep it in mke4k:hosts, or destroy the whole cluster"
+      die "refusing to reset the bootstrap controller $NODE_NAME while other controllers remain: $others. Hand the bootstrap role over first: set mke4k:k0s.bootstrapController to another controller and run 'pulumi up', then remove this one (or destroy the whole cluster)"
     fi
   elif [ "$FORCE" != true ]; then
     die "k0s is not running on the bootstrap controller $NODE_NAME, so its etcd membership cannot be checked: start it ('k0s start') and re-run; if the host is beyond repair and the whole cluster is being destroyed, run this step by hand with FORCE=true (or remove it from the state with 'pulumi state delete') and reset the host yourself"
