@@ -382,3 +382,29 @@ def test_admin_kubeconfig_needs_running_k0s(cluster):
     result = cluster.host("cp1").run("admin_kubeconfig.sh")
     assert result.returncode != 0
     assert "k0s is not running" in result.stderr
+
+
+def test_handing_the_bootstrap_role_over_then_removing_the_old_bootstrap(cluster, cp1):
+    """What the program runs on a hand-over (all no-ops), then the old leader's removal."""
+    cp2 = cluster.host("cp2")
+    cluster.join(cp1, cp2, "controller+worker")
+    # Hand-over: the new leader's install step becomes install_controller.sh, the old one's join_node.sh.
+    promoted = cp2.run("install_controller.sh", NODE_NAME="cp2", ENABLE_WORKER="true", READY_TIMEOUT_SECONDS=10)
+    assert promoted.returncode == 0, promoted
+    assert "nothing to do" in promoted.stderr
+    token = cluster.token(cp2, "controller")
+    demoted = cp1.run("join_node.sh", stdin=token, ROLE="controller+worker", NODE_NAME="cp1", READY_TIMEOUT_SECONDS=10)
+    assert demoted.returncode == 0, demoted
+    assert "nothing to do" in demoted.stderr
+    confirmed = cp2.run(
+        "confirm_member.sh", NODE_NAME="cp1", ROLE="controller+worker", TOKEN_ID=demoted.values["token_id"]
+    )
+    assert confirmed.returncode == 0, confirmed
+    assert "invalidated join token" in confirmed.stderr
+    # Removal of the old bootstrap controller, now an ordinary one, from the new leader.
+    removed = cp2.run("remove_member.sh", NODE_NAME="cp1", ROLE="controller+worker", PEER_ADDRESS=cp1.address)
+    assert removed.returncode == 0, removed
+    reset = cp1.run("reset_node.sh", NODE_NAME="cp1", IS_BOOTSTRAP="false", PEER_ADDRESS=cp1.address)
+    assert reset.returncode == 0, reset
+    assert list(cluster.state()["etcd_members"]) == ["cp2"]
+    assert "cp1" not in cluster.state()["nodes"]
