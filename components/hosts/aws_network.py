@@ -105,28 +105,36 @@ def new_network(
         opts=opts,
     )
     waits: list[pulumi.Resource] = [default_route]
-    public_ids: list[pulumi.Input[str]] = []
-    for index, (zone, block) in enumerate(zip(zones, subnet_cidrs(cidr, len(zones), private=False), strict=True)):
-        name = resource_name(cluster, f"subnet-public-{index + 1}")
-        subnet = aws.ec2.Subnet(
-            name,
-            vpc_id=vpc.id,
-            cidr_block=block,
-            availability_zone=zone,
-            map_public_ip_on_launch=False,
-            tags=tagged(name, **subnet_tags),
-            region=region,
-            opts=opts,
-        )
-        association = aws.ec2.RouteTableAssociation(
-            resource_name(cluster, f"rta-public-{index + 1}"),
-            subnet_id=subnet.id,
-            route_table_id=public_rt.id,
-            region=region,
-            opts=opts,
-        )
-        waits.append(association)
-        public_ids.append(subnet.id)
+
+    def subnets(kind: str, route_table: aws.ec2.RouteTable) -> list[pulumi.Input[str]]:
+        """One ``<kind>`` subnet per AZ, each associated with ``route_table``."""
+        ids: list[pulumi.Input[str]] = []
+        blocks = subnet_cidrs(cidr, len(zones), private=kind == "private")
+        for index, (zone, block) in enumerate(zip(zones, blocks, strict=True)):
+            name = resource_name(cluster, f"subnet-{kind}-{index + 1}")
+            subnet = aws.ec2.Subnet(
+                name,
+                vpc_id=vpc.id,
+                cidr_block=block,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=tagged(name, **subnet_tags),
+                region=region,
+                opts=opts,
+            )
+            waits.append(
+                aws.ec2.RouteTableAssociation(
+                    resource_name(cluster, f"rta-{kind}-{index + 1}"),
+                    subnet_id=subnet.id,
+                    route_table_id=route_table.id,
+                    region=region,
+                    opts=opts,
+                )
+            )
+            ids.append(subnet.id)
+        return ids
+
+    public_ids = subnets("public", public_rt)
     private_ids: list[pulumi.Input[str]] = []
     if private_subnets:
         eip_name = resource_name(cluster, "nat-eip")
@@ -154,26 +162,5 @@ def new_network(
                 opts=opts,
             )
         )
-        for index, (zone, block) in enumerate(zip(zones, subnet_cidrs(cidr, len(zones), private=True), strict=True)):
-            name = resource_name(cluster, f"subnet-private-{index + 1}")
-            subnet = aws.ec2.Subnet(
-                name,
-                vpc_id=vpc.id,
-                cidr_block=block,
-                availability_zone=zone,
-                map_public_ip_on_launch=False,
-                tags=tagged(name, **subnet_tags),
-                region=region,
-                opts=opts,
-            )
-            waits.append(
-                aws.ec2.RouteTableAssociation(
-                    resource_name(cluster, f"rta-private-{index + 1}"),
-                    subnet_id=subnet.id,
-                    route_table_id=private_rt.id,
-                    region=region,
-                    opts=opts,
-                )
-            )
-            private_ids.append(subnet.id)
+        private_ids = subnets("private", private_rt)
     return Network(vpc_id=vpc.id, public_subnet_ids=public_ids, private_subnet_ids=private_ids, resources=waits)

@@ -40,6 +40,8 @@ from tests.program.hosts_helpers import (
     run_hosts_program,
     settings_for,
 )
+from tests.support.port_table import CORE as FACTS_CORE
+from tests.support.port_table import NLB as FACTS_NLB
 from tests.support.recording_mocks import Recording
 
 SHAPES = {"dev": DEV, "staging": STAGING, "prod": PROD}
@@ -178,28 +180,6 @@ def sg_table(recording: Recording) -> set[tuple[Any, ...]]:
     return set(rows)
 
 
-# facts.md section 5, written out as (group, direction, protocol, from, to, peer).
-FACTS_CORE = {
-    ("cluster", "ingress", "udp", 4789, 4789, "sg:cluster"),  # Calico VXLAN, all nodes <-> all nodes
-    ("cluster", "ingress", "tcp", 10250, 10250, "sg:cluster"),  # kubelet
-    ("cluster", "ingress", "tcp", 5473, 5473, "sg:cluster"),  # Calico Typha
-    ("cluster", "egress", "-1", None, None, "cidr:0.0.0.0/0"),  # nodes reach images/k0s
-    ("controllers", "ingress", "tcp", 6443, 6443, "sg:cluster"),  # API from workers
-    ("controllers", "ingress", "tcp", 8132, 8132, "sg:cluster"),  # konnectivity from workers
-    ("controllers", "ingress", "tcp", 2380, 2380, "sg:controllers"),  # etcd peers: controllers only
-    ("controllers", "ingress", "tcp", 9443, 9443, "sg:controllers"),  # join API: controllers only
-}
-FACTS_NLB = {
-    ("controllers", "ingress", "tcp", 6443, 6443, "sg:lb"),
-    ("controllers", "ingress", "tcp", 9443, 9443, "sg:lb"),
-    ("controllers", "ingress", "tcp", 8132, 8132, "sg:lb"),
-    ("lb", "egress", "tcp", 6443, 6443, "sg:controllers"),
-    ("lb", "egress", "tcp", 9443, 9443, "sg:controllers"),
-    ("lb", "egress", "tcp", 8132, 8132, "sg:controllers"),
-    ("lb", "ingress", "tcp", 6443, 6443, "sg:cluster"),
-    ("lb", "ingress", "tcp", 8132, 8132, "sg:cluster"),
-    ("lb", "ingress", "tcp", 9443, 9443, "sg:controllers"),
-}
 EXPECTED_RULES = {
     "dev": FACTS_CORE
     | {

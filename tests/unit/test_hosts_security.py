@@ -11,33 +11,10 @@ from components.hosts.aws_security import SgRule, security_rules
 from components.hosts.ssh_key import key_issues
 from components.settings import settings_from_mapping
 from components.settings.hosts import AwsHostsSettings
+from tests.support.port_table import CORE, NLB
 
 SSH = "198.51.100.0/24"
 API = "203.0.113.0/24"
-
-# facts.md section 5, as rules: (group, direction, protocol, from, to, peer).
-CORE = {
-    ("cluster", "ingress", "udp", 4789, 4789, "sg:cluster"),  # VXLAN all <-> all
-    ("cluster", "ingress", "tcp", 10250, 10250, "sg:cluster"),  # kubelet
-    ("cluster", "ingress", "tcp", 5473, 5473, "sg:cluster"),  # Typha
-    ("cluster", "egress", "-1", None, None, "cidr:0.0.0.0/0"),
-    ("controllers", "ingress", "tcp", 6443, 6443, "sg:cluster"),  # API from workers
-    ("controllers", "ingress", "tcp", 8132, 8132, "sg:cluster"),  # konnectivity from workers
-    ("controllers", "ingress", "tcp", 2380, 2380, "sg:controllers"),  # etcd: controllers only
-    ("controllers", "ingress", "tcp", 9443, 9443, "sg:controllers"),  # join API: controllers only
-}
-NLB = {
-    ("controllers", "ingress", "tcp", 6443, 6443, "sg:lb"),
-    ("controllers", "ingress", "tcp", 9443, 9443, "sg:lb"),
-    ("controllers", "ingress", "tcp", 8132, 8132, "sg:lb"),
-    ("lb", "egress", "tcp", 6443, 6443, "sg:controllers"),
-    ("lb", "egress", "tcp", 9443, 9443, "sg:controllers"),
-    ("lb", "egress", "tcp", 8132, 8132, "sg:controllers"),
-    ("lb", "ingress", "tcp", 6443, 6443, "sg:cluster"),
-    ("lb", "ingress", "tcp", 8132, 8132, "sg:cluster"),
-    ("lb", "ingress", "tcp", 9443, 9443, "sg:controllers"),
-    ("lb", "ingress", "tcp", 6443, 6443, f"cidr:{API}"),
-}
 
 
 def aws(**overrides: Any) -> AwsHostsSettings:
@@ -60,6 +37,7 @@ def test_single_controller_table() -> None:
 def test_nlb_table() -> None:
     assert table(security_rules(aws(), load_balancer=True)) == CORE | NLB | {
         ("cluster", "ingress", "tcp", 22, 22, f"cidr:{SSH}"),
+        ("lb", "ingress", "tcp", 6443, 6443, f"cidr:{API}"),  # the API filter sits on the NLB
     }
 
 
