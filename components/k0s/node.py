@@ -22,8 +22,8 @@ k0s-upgrade         node            no-op when at the version;   nothing
                                     start/uncordon
 ==================  ==============  ===========================  ===============================
 
-A replaced machine (``Node.machine_id`` changes) replaces the whole chain with
-delete-before-replace: the old node leaves cleanly before the new one joins with a
+A replaced machine (``Node.machine_id`` changes) or a changed role replaces the whole
+chain with delete-before-replace: the old node leaves cleanly before the new one joins with a
 fresh token.
 
 Every node, the bootstrap controller included, has the same set of steps, so handing the
@@ -91,7 +91,9 @@ class K0sNode(pulumi.ComponentResource):
         self._args = args
         node = args.node
         self._prefix = f"{args.cluster_name}-{node.name}"
-        self._triggers = [node.machine_id] if node.machine_id is not None else []
+        # A new machine, or a new role for the same name, replaces the whole chain: the node
+        # leaves (drain, delete, etcd leave, reset) and joins again as what it is now.
+        self._triggers = [node.machine_id, node.role] if node.machine_id is not None else [node.role]
         ready = self._command(
             "host-ready",
             create=script_command("host_ready", {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()}),

@@ -116,7 +116,9 @@ def test_lifecycle_options_of_each_step():
         for name in ("host-ready", "k0s-binary", "k0s-install", "member", "k0s-upgrade"):
             command = step(rec, node, name)
             assert command.delete_before_replace is True, (node, name)
-            assert command.inputs["triggers"] == [machine.id], "a replaced machine replaces the chain"
+            assert command.inputs["triggers"] == [machine.id, command_role(node)], (
+                "a new machine or role replaces the chain"
+            )
     bootstrap = step(rec, "c-1", "k0s-install")
     assert "IS_BOOTSTRAP=true" in bootstrap.inputs["delete"]
     own = step(rec, "c-1", "member")
@@ -124,6 +126,27 @@ def test_lifecycle_options_of_each_step():
     assert "IS_LEADER=false" in step(rec, "c-2", "member").inputs["delete"]
     etcd_leave = step(rec, "c-2", "member").inputs["delete"]
     assert "PEER_ADDRESS=10.1.0.2" in etcd_leave
+
+
+def command_role(node: str) -> str:
+    return "worker" if node.startswith("w-") else "controller+worker"
+
+
+def test_changing_a_nodes_role_replaces_only_its_chain(tmp_path, monkeypatch):
+    from tests.program.stack_program import run_stack, stack_config
+
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+    def chains(role):
+        config = stack_config("lab")
+        config["mke4k:hosts"]["static"]["hosts"][2]["role"] = role  # manager-3
+        return {r.name: r.inputs for r in run_stack(config, "lab").by_type(COMMAND)}
+
+    before, after = chains("controller+worker"), chains("controller")
+    changed_triggers = {n for n in before if n in after and before[n].get("triggers") != after[n].get("triggers")}
+    assert changed_triggers and all(n.startswith("lab-manager-3-") for n in changed_triggers), changed_triggers
 
 
 def test_same_config_registers_byte_identical_inputs():
