@@ -4,9 +4,15 @@ Each host is a network namespace joined by a veth pair to a bridge that this
 module creates (``mke4k-br0``, ``172.31.250.1/24`` in the root namespace), and
 runs Debian's OpenSSH server on port 22 of its own address.  The sshd runs in
 its own mount and UTS namespaces, where per-host directories are bind-mounted
-over the paths k0s and mke4k write to (``/etc/k0s``, ``/var/lib/k0s``,
-``/var/lib/mke4k``, ``/usr/local/bin``, ``/run/k0s``) and ``hostname`` is the
-host's name.  The rest of the filesystem (``/usr/bin/python3``, bash,
+over the paths k0s and mke4k write to (``/etc/k0s``, ``/usr/local/bin``,
+``/run/k0s``, and ``/etc/systemd/system`` where k0s writes its service units,
+which the scripts use to tell "installed"), ``/var/lib`` and ``/var/log`` get
+a per-host overlay (so ``/var/lib/k0s`` and ``/var/lib/mke4k`` start empty,
+``k0s reset`` can delete the data directory itself, which a bind mount point
+would refuse, and nothing a host writes there reaches this machine), and
+``hostname`` is the host's name.  Paths in ``shared_dirs`` (under an overlaid
+directory) are one directory shared by every host of the run, e.g. a call log
+or a cluster-state directory; :meth:`TestHosts.shared_dir` gives its location.  The rest of the filesystem (``/usr/bin/python3``, bash,
 coreutils, curl, ...) is shared with the root namespace.
 
 Traffic stays on this machine: the /24 exists only on the bridge and inside the
@@ -55,11 +61,19 @@ SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 #: Paths that get a private, initially empty directory on every host.
 PER_HOST_DIRS: tuple[str, ...] = (
     "/etc/k0s",
-    "/var/lib/k0s",
-    "/var/lib/mke4k",
     "/usr/local/bin",
     "/run/k0s",
+    # k0s (and the fake k0s) write k0scontroller/k0sworker units here; the scripts
+    # decide "installed" by them, so every host needs its own.
+    "/etc/systemd/system",
 )
+
+#: Shared directories that get a per-host writable overlay (upper layer under the
+#: host's ``root/``): writes stay on the host, and directories in them can be deleted.
+OVERLAY_DIRS: tuple[str, ...] = ("/var/lib", "/var/log")
+
+#: Directories created empty in a host's overlay (they exist on a fresh host).
+OVERLAY_SUBDIRS: tuple[str, ...] = ("/var/lib/k0s", "/var/lib/mke4k")
 
 _SSH_OPTIONS: tuple[str, ...] = (
     "-o",
@@ -151,6 +165,8 @@ class TestHosts:
     subnet: str = DEFAULT_SUBNET
     user: str = "root"
     startup_timeout: float = 15.0
+    #: Paths (under an overlaid directory) bind-mounted to one directory shared by all hosts.
+    shared_dirs: Iterable[str] = ()
     _network: ipaddress.IPv4Network = field(init=False, repr=False)
     _workdir: Path | None = field(default=None, init=False, repr=False)
     _hosts: dict[str, _HostState] = field(default_factory=dict, init=False, repr=False)
@@ -161,6 +177,10 @@ class TestHosts:
     def __post_init__(self) -> None:
         self._network = ipaddress.IPv4Network(self.subnet)
         self.names = list(self.names)
+        self.shared_dirs = tuple(self.shared_dirs)
+        for path in self.shared_dirs:
+            if not any(path.startswith(d.rstrip("/") + "/") for d in OVERLAY_DIRS):
+                raise TestHostsError(f"shared dir {path} must be under one of {OVERLAY_DIRS}")
 
     # -- public API ---------------------------------------------------------
 
@@ -216,6 +236,8 @@ class TestHosts:
         try:
             _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mke4k-e2e", "-f", str(self.private_key)])
             self.known_hosts.touch()
+            for path in self.shared_dirs:
+                self.shared_dir(path).mkdir(parents=True)
             self._create_bridge()
             for name in self.names:
                 self.add_host(name)
@@ -267,6 +289,12 @@ class TestHosts:
         self._destroy_host(state, errors)
         if errors:
             raise TestHostsError("; ".join(errors))
+
+    def shared_dir(self, path: str) -> Path:
+        """Where shared directory ``path`` (one of ``shared_dirs``) lives on this machine."""
+        if path not in self.shared_dirs:
+            raise TestHostsError(f"{path} is not one of the shared dirs {self.shared_dirs}")
+        return self.workdir / "shared" / path.lstrip("/")
 
     @contextlib.contextmanager
     def http_server(self, directory: Path | str, port: int = 8080) -> Iterator[str]:
@@ -332,6 +360,11 @@ class TestHosts:
         for target in PER_HOST_DIRS:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True)
             self._ensure_mountpoint(Path(target))
+        for target in OVERLAY_DIRS:
+            (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            (host.host_dir / "overlay-work" / target.lstrip("/")).mkdir(parents=True)
+        for target in (*OVERLAY_SUBDIRS, *self.shared_dirs):
+            (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True, exist_ok=True)
         key = ssh_dir / "ssh_host_ed25519_key"
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{host.name}-hostkey", "-f", str(key)])
         pub = key.with_suffix(".pub").read_text().split()
@@ -360,9 +393,18 @@ class TestHosts:
         with self.known_hosts.open("a") as f:
             f.write(f"{host.address} {host_public_key}\n")
         launcher = host.host_dir / "launch.sh"
-        mounts = "\n".join(
-            f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {t}" for t in PER_HOST_DIRS
-        )
+        overlays = [
+            "mount -t overlay overlay -o "
+            + shlex.quote(
+                f"lowerdir={t},upperdir={host.host_dir / 'root' / t.lstrip('/')},"
+                f"workdir={host.host_dir / 'overlay-work' / t.lstrip('/')}"
+            )
+            + f" {t}"
+            for t in OVERLAY_DIRS
+        ]
+        binds = [f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {t}" for t in PER_HOST_DIRS]
+        shared = [f"mount --bind {shlex.quote(str(self.shared_dir(t)))} {shlex.quote(t)}" for t in self.shared_dirs]
+        mounts = "\n".join([*overlays, *binds, *shared])
         launcher.write_text(
             "#!/bin/sh\n"
             "# Runs inside the host's netns + private mount and UTS namespaces.\n"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# End-to-end tests with the real Pulumi engine: builds the engine
+# (tools/engine/build.sh: CLI, Python host, Kubernetes provider; cached) and the
+# command provider TEST STAND-IN (tools/command-standin/build.sh), installs
+# openssh-server when sshd is missing, then runs the e2e tests: the lifecycle
+# scenario against network-namespace test hosts, and a full-stack preview.
+# Needs root, iproute2 (ip netns) and util-linux (unshare).
+#
+#   tests/e2e/run.sh [extra pytest args]
+#
+# MKE4K_E2E_VERBOSE=1 prints every fake k0s call per step (add -s);
+# MKE4K_E2E_KEEP=1 keeps the scratch project and its state.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+
+if [ ! -x /usr/sbin/sshd ]; then
+  echo "e2e: installing openssh-server (the test hosts run their own sshd)" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+fi
+tools/engine/build.sh
+tools/command-standin/build.sh
+
+export MKE4K_E2E=1
+exec .venv/bin/pytest -m e2e tests/e2e -p no:cacheprovider "$@"

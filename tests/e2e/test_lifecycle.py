@@ -1,0 +1,421 @@
+"""End-to-end lifecycle of the hosts + k0s layers with the real Pulumi engine.
+
+Runs ``pulumi up`` / ``preview`` / ``destroy`` (tools/engine build) against SSH test
+hosts in network namespaces (tests/e2e/testhosts.py) that run the fake k0s TEST
+DOUBLE (tests/fakes/k0s), with the command provider TEST STAND-IN
+(tools/command-standin) in place of the real pulumi-command provider. The fake
+k0s writes one JSON line per call to /var/log/fake-k0s/calls.jsonl (host, argv,
+timestamp) and keeps the cluster state in /var/lib/fake-k0s-cluster (its
+default); both are directories shared by the test hosts of this run only (never
+this machine's /var). The assertions are on that log, on the hosts' files and
+on pulumi's output.
+
+Scenario: create c1 (controller+worker), w1, w2 -> no-change preview -> add w3 ->
+rolling k0s upgrade -> remove w2 -> destroy.
+
+Opt-in: set ``MKE4K_E2E=1`` (tests/e2e/run.sh does), run as root with ``ip netns``,
+sshd, the engine (tools/engine/build.sh) and the stand-in
+(tools/command-standin/build.sh) built.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if os.environ.get("MKE4K_E2E") != "1":
+    pytest.skip("end-to-end test: set MKE4K_E2E=1 (or run tests/e2e/run.sh)", allow_module_level=True)
+
+from tests.e2e.pulumi_cli import PulumiProject, Run, missing_engine_parts
+from tests.e2e.testhosts import SSHD, TestHosts
+from tests.fakes.release_server import fake_k0s_bytes, sha256_hex
+
+pytestmark = pytest.mark.e2e
+
+VERSION_1 = "v1.32.11+k0s.0"
+VERSION_2 = "v1.32.12+k0s.0"
+CALL_LOG_DIR = "/var/log/fake-k0s"
+CLUSTER_DIR = "/var/lib/fake-k0s-cluster"
+#: Files that would point the fake k0s elsewhere if this machine had them.
+FAKE_K0S_OVERRIDES = (Path("/etc/fake-k0s-cluster-dir"), Path("/etc/fake-k0s-hostname"))
+HTTP_PORT = 8080
+#: k0s calls that change a host or the cluster (anything else is a read).
+MUTATING = {"install", "start", "stop", "reset"}
+MUTATING_KUBECTL = {"drain", "cordon", "uncordon", "delete"}
+
+
+def _prerequisites() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, mounts)"
+    if shutil.which("ip") is None or shutil.which("unshare") is None:
+        return "needs iproute2 and util-linux (ip, unshare)"
+    if subprocess.run(["ip", "netns", "list"], capture_output=True, check=False).returncode != 0:
+        return "`ip netns` is not usable here"
+    if not Path(SSHD).exists():
+        return f"needs {SSHD} (apt-get install -y openssh-server)"
+    missing = missing_engine_parts()
+    if missing:
+        return "engine or command stand-in not built (tests/e2e/run.sh builds them): missing " + ", ".join(missing)
+    for path in FAKE_K0S_OVERRIDES:
+        if path.exists():
+            return f"{path} exists (left by another run?) and would mislead the fake k0s; remove it first"
+    return None
+
+
+_reason = _prerequisites()
+if _reason is not None:
+    pytest.skip(_reason, allow_module_level=True)
+
+
+# -- the fake k0s call log ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One fake k0s invocation."""
+
+    ts: str
+    host: str
+    version: str
+    argv: tuple[str, ...]
+    exit: int
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """argv without ``--kubeconfig X`` / ``--flag=value`` noise, for matching."""
+        out: list[str] = []
+        skip = False
+        for word in self.argv:
+            if skip:
+                skip = False
+                continue
+            if word == "--kubeconfig":
+                skip = True
+                continue
+            if word.startswith("-"):
+                continue
+            out.append(word)
+        return tuple(out)
+
+    def is_(self, *prefix: str) -> bool:
+        """True when the call's words start with ``prefix``."""
+        return self.words[: len(prefix)] == prefix
+
+    @property
+    def mutating(self) -> bool:
+        """True for calls that change a host or the cluster."""
+        words = self.words
+        if not words:
+            return False
+        if words[0] in MUTATING:
+            return True
+        if words[0] == "kubectl" and len(words) > 1 and words[1] in MUTATING_KUBECTL:
+            return True
+        return words[:2] in (("token", "create"), ("token", "invalidate"), ("etcd", "leave"))
+
+
+class CallLog:
+    """Reads the calls appended to the shared call log since a mark."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._offset = 0
+
+    def mark(self) -> None:
+        """Only calls made after this point are returned by :meth:`since_mark`."""
+        self._offset = self.path.stat().st_size if self.path.exists() else 0
+
+    def since_mark(self) -> list[Call]:
+        """Calls since the last :meth:`mark`, in log order."""
+        if not self.path.exists():
+            return []
+        with self.path.open("rb") as f:
+            f.seek(self._offset)
+            lines = f.read().decode().splitlines()
+        calls = []
+        for line in lines:
+            entry = json.loads(line)
+            calls.append(Call(entry["ts"], entry["host"], entry["version"], tuple(entry["argv"]), entry["exit"]))
+        return calls
+
+
+def first(calls: list[Call], host: str, *prefix: str) -> Call:
+    """The first call on ``host`` whose words start with ``prefix``."""
+    for call in calls:
+        if call.host == host and call.is_(*prefix):
+            return call
+    raise AssertionError(f"no `k0s {' '.join(prefix)}` on {host}; calls there: {describe(calls, host)}")
+
+
+def last(calls: list[Call], host: str, *prefix: str) -> Call:
+    """The last call on ``host`` whose words start with ``prefix``."""
+    found = [c for c in calls if c.host == host and c.is_(*prefix)]
+    assert found, f"no `k0s {' '.join(prefix)}` on {host}; calls there: {describe(calls, host)}"
+    return found[-1]
+
+
+def on(calls: list[Call], host: str, *prefix: str) -> list[Call]:
+    """Every call on ``host`` starting with ``prefix``."""
+    return [c for c in calls if c.host == host and c.is_(*prefix)]
+
+
+def describe(calls: list[Call], host: str | None = None) -> str:
+    """Short text of calls, for assertion messages."""
+    return "; ".join(f"{c.host}: {' '.join(c.words)}" for c in calls if host is None or c.host == host) or "(none)"
+
+
+def summary(output: str) -> dict[str, int]:
+    """The ``Resources:`` counts of a pulumi up/destroy output (``{"created": 7, ...}``)."""
+    counts: dict[str, int] = {}
+    in_summary = False
+    for line in output.splitlines():
+        if line.strip() == "Resources:":
+            in_summary = True
+            continue
+        if in_summary:
+            words = line.split()
+            if len(words) >= 3 and words[1].isdigit():
+                counts[words[2]] = int(words[1])
+            elif len(words) >= 2 and words[0].isdigit():
+                counts[words[1]] = int(words[0])
+            elif not line.strip():
+                break
+    return counts
+
+
+def report(step: str, run: Run, log: CallLog) -> list[Call]:
+    """The calls of a step; printed with pulumi's summary when MKE4K_E2E_VERBOSE=1."""
+    calls = log.since_mark()
+    if os.environ.get("MKE4K_E2E_VERBOSE") == "1":
+        print(f"\n== {step} ({run.seconds:.1f}s) {summary(run.output)}")
+        for call in calls:
+            print(f"  {call.ts} {call.host:3} {call.version} {' '.join(call.argv)} -> {call.exit}")
+    return calls
+
+
+def is_secret(value: Any) -> bool:
+    """True for a secret value in a ``pulumi stack export`` (encrypted, not plain)."""
+    return isinstance(value, dict) and "ciphertext" in value
+
+
+def assert_secrets_kept(project: PulumiProject, run: Run) -> None:
+    """The SSH key, join tokens and kubeconfig are secrets in the state and not in ``run``'s output."""
+    assert "mke4k: host ready" in run.output, "command output is not logged"
+    assert "PRIVATE KEY" not in run.output
+    plain = json.loads(project.pulumi("stack", "export", "--show-secrets").stdout)
+    for resource in plain["deployment"]["resources"]:
+        if resource["urn"].endswith(("-join-token", "-admin-kubeconfig")):
+            secret = resource["outputs"]["stdout"]
+            if isinstance(secret, dict) and "plaintext" in secret:  # export --show-secrets form
+                secret = json.loads(secret["plaintext"])
+            assert len(secret) > 40 and secret not in run.output, f"{resource['urn']}: stdout logged"
+    exported = project.pulumi("stack", "export").stdout
+    assert "PRIVATE KEY" not in exported and "client-key-data" not in exported
+    commands = [r for r in project.resources() if r["type"] == "command:remote:Command"]
+    assert commands
+    for resource in commands:
+        outputs = resource.get("outputs") or {}
+        name = resource["urn"].rsplit("::", 1)[1]
+        assert is_secret(outputs["connection"]) or is_secret(outputs["connection"].get("privateKey")), name
+        if name.endswith(("-join-token", "-admin-kubeconfig")):
+            assert is_secret(outputs["stdout"]), f"{name}: stdout is not secret"
+
+
+# -- fixtures ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> Iterator[tuple[TestHosts, PulumiProject, CallLog, Path]]:
+    """Test hosts c1/w1/w2, the release server, the fake cluster dir and a scratch project."""
+    release = tmp_path / "release"
+    for version in (VERSION_1, VERSION_2):
+        data = fake_k0s_bytes(version)
+        (release / version).mkdir(parents=True)
+        asset = f"k0s-{version}-amd64"
+        (release / version / asset).write_bytes(data)
+        (release / version / "sha256sums.txt").write_text(f"{sha256_hex(data)} *{asset}\n")
+    project = PulumiProject()
+    try:
+        with (
+            TestHosts(["c1", "w1", "w2"], shared_dirs=[CALL_LOG_DIR, CLUSTER_DIR]) as hosts,
+            hosts.http_server(release, port=HTTP_PORT),
+        ):
+            cluster_dir = hosts.shared_dir(CLUSTER_DIR)
+            (cluster_dir / "knobs.json").write_text(json.dumps({"cni_ready": True}))
+            yield hosts, project, CallLog(hosts.shared_dir(CALL_LOG_DIR) / "calls.jsonl"), cluster_dir
+    finally:
+        if os.environ.get("MKE4K_E2E_KEEP") == "1":
+            print(f"kept scratch project at {project.root}")
+        else:
+            project.cleanup()
+
+
+def host_entry(hosts: TestHosts, name: str, role: str) -> dict[str, str]:
+    """A ``mke4k:hosts.static.hosts`` item for test host ``name``."""
+    return {"name": name, "role": role, "address": hosts[name].address}
+
+
+def stack_config(hosts: TestHosts, names: list[tuple[str, str]], version: str) -> dict[str, Any]:
+    """The plain (non-secret) stack config for these hosts and k0s version."""
+    return {
+        "mke4k:cluster": {"name": "e2e"},
+        "mke4k:layers": {"run": ["hosts", "k0s"]},
+        "mke4k:hosts": {
+            "source": "static",
+            "static": {"hosts": [host_entry(hosts, name, role) for name, role in names]},
+        },
+        "mke4k:k0s": {
+            "version": version,
+            "downloadUrl": f"http://{hosts.gateway}:{HTTP_PORT}",
+            "readyTimeoutSeconds": 60,
+            "upgrade": {"workerBatchSize": 1, "drainTimeout": "30s"},
+        },
+    }
+
+
+def fake_state(hosts: TestHosts, name: str) -> dict[str, Any] | None:
+    """Host ``name``'s fake k0s state (None after reset)."""
+    path = hosts[name].host_dir / "root/var/lib/k0s/.fake-k0s-state.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def units(hosts: TestHosts, name: str) -> list[str]:
+    """k0s service unit stubs on host ``name``."""
+    return sorted(p.name for p in (hosts[name].host_dir / "root/etc/systemd/system").glob("k0s*.service"))
+
+
+# -- the scenario -------------------------------------------------------------------------
+
+
+def test_lifecycle(env: tuple[TestHosts, PulumiProject, CallLog, Path]) -> None:
+    hosts, project, log, cluster_dir = env
+    timings: dict[str, float] = {}
+    started = time.monotonic()
+    members = [("c1", "controller+worker"), ("w1", "worker"), ("w2", "worker")]
+
+    # 1. up from nothing -------------------------------------------------------------
+    project.init_stack(stack_config(hosts, members, VERSION_1))
+    project.set_secret("mke4k:ssh.privateKey", hosts.private_key.read_text())
+    project.set_config({"mke4k:ssh": {**project.config()["mke4k:ssh"], "user": "root"}})
+    log.mark()
+    run = project.up()
+    timings["1 up"] = run.seconds
+    calls = report("1 up", run, log)
+    for name, _ in members:
+        staged = hosts[name].host_dir / f"root/var/lib/mke4k/bin/k0s-{VERSION_1}"
+        assert staged.exists(), f"{name}: k0s {VERSION_1} not staged"
+        assert first(calls, name, "version").version == VERSION_1
+        state = fake_state(hosts, name)
+        assert state is not None and state["running"], f"{name}: fake k0s not running: {state}"
+    c1_install = first(calls, "c1", "install", "controller")
+    c1_start = first(calls, "c1", "start")
+    assert c1_install.ts < c1_start.ts
+    assert "--enable-worker" in c1_install.argv
+    creates = on(calls, "c1", "token", "create")
+    assert len(creates) == 2, describe(creates)
+    invalidated = [c.words[2] for c in on(calls, "c1", "token", "invalidate")]
+    assert len(invalidated) == 2 and len(set(invalidated)) == 2, f"token invalidate: {invalidated}"
+    for worker in ("w1", "w2"):
+        install = first(calls, worker, "install", "worker")
+        assert install.ts > c1_start.ts, f"{worker} installed before the bootstrap controller started"
+        assert first(calls, worker, "start").ts > install.ts
+        assert fake_state(hosts, worker)["joined"]
+    assert not json.loads((cluster_dir / "state.json").read_text())["tokens"], "join tokens left valid"
+    outputs = project.outputs()
+    assert outputs["kubeconfig"] == "[secret]", outputs.get("kubeconfig")
+    secret_outputs = project.outputs(show_secrets=True)
+    assert "client-key-data" in secret_outputs["kubeconfig"]
+    assert_secrets_kept(project, run)
+
+    # 2. no changes ----------------------------------------------------------------
+    log.mark()
+    run = project.preview("--expect-no-changes")
+    timings["2 preview"] = run.seconds
+    assert not log.since_mark(), f"preview ran k0s: {describe(log.since_mark())}"
+
+    # 3. add w3 --------------------------------------------------------------------
+    hosts.add_host("w3")
+    members.append(("w3", "worker"))
+    project.set_config(stack_config(hosts, members, VERSION_1))
+    log.mark()
+    run = project.up()
+    timings["3 add w3"] = run.seconds
+    calls = report("3 add w3", run, log)
+    counts = summary(run.output)
+    assert counts.get("created", 0) > 0 and not {"updated", "replaced", "deleted"} & set(counts), counts
+    assert first(calls, "w3", "install", "worker").ts < first(calls, "w3", "start").ts
+    others = [c for c in calls if c.host != "w3"]
+    assert {c.host for c in others} <= {"c1"}, f"hosts other than w3 and c1 acted: {describe(others)}"
+    c1_mutating = [c for c in others if c.mutating]
+    assert [c.words[:2] for c in c1_mutating] == [("token", "create"), ("token", "invalidate")], describe(c1_mutating)
+    assert on(calls, "c1", "kubectl", "get", "node", "w3"), describe(calls, "c1")
+
+    # 4. rolling upgrade -------------------------------------------------------------
+    project.set_config(stack_config(hosts, members, VERSION_2))
+    log.mark()
+    run = project.up()
+    timings["4 upgrade"] = run.seconds
+    calls = report("4 upgrade", run, log)
+    c1_stop, c1_start = first(calls, "c1", "stop"), last(calls, "c1", "start")
+    assert c1_stop.ts < c1_start.ts and c1_start.version == VERSION_2
+    windows = []
+    for worker in ("w1", "w2", "w3"):
+        drain = first(calls, worker, "kubectl", "drain", worker)
+        assert "--kubeconfig" in drain.argv, drain.argv
+        stop, start = first(calls, worker, "stop"), last(calls, worker, "start")
+        uncordon = last(calls, worker, "kubectl", "uncordon", worker)
+        assert drain.ts < stop.ts < start.ts < uncordon.ts, describe(calls, worker)
+        assert start.version == VERSION_2
+        assert c1_start.ts < drain.ts, f"{worker} upgraded before the controller"
+        begin = min(c.ts for c in calls if c.host == worker and c.mutating)
+        windows.append((begin, uncordon.ts, worker))
+        assert fake_state(hosts, worker)["running_version"] == VERSION_2
+    windows.sort()
+    for (_, end, a), (begin, _, b) in itertools.pairwise(windows):
+        assert end < begin, f"{a} and {b} upgraded at the same time (batch size 1)"
+
+    # 5. remove w2 -------------------------------------------------------------------
+    members = [m for m in members if m[0] != "w2"]
+    project.set_config(stack_config(hosts, members, VERSION_2))
+    log.mark()
+    run = project.up()
+    timings["5 remove w2"] = run.seconds
+    calls = report("5 remove w2", run, log)
+    counts = summary(run.output)
+    assert counts.get("deleted", 0) > 0 and not {"created", "updated", "replaced"} & set(counts), counts
+    drain = first(calls, "c1", "kubectl", "drain", "w2")
+    delete = first(calls, "c1", "kubectl", "delete", "node", "w2")
+    stop, reset = first(calls, "w2", "stop"), first(calls, "w2", "reset")
+    assert drain.ts < delete.ts < stop.ts < reset.ts, describe(calls)
+    assert {c.host for c in calls} <= {"c1", "w2"}, describe(calls)
+    assert [c.words[:2] for c in calls if c.host == "c1" and c.mutating] == [
+        ("kubectl", "drain"),
+        ("kubectl", "delete"),
+    ]
+    assert fake_state(hosts, "w2") is None and not units(hosts, "w2")
+
+    # 6. destroy -----------------------------------------------------------------------
+    log.mark()
+    run = project.destroy()
+    timings["6 destroy"] = run.seconds
+    calls = report("6 destroy", run, log)
+    resets = {name: last(calls, name, "reset") for name, _ in members}
+    assert all(resets["c1"].ts > r.ts for n, r in resets.items() if n != "c1"), describe(calls)
+    for name, _ in [*members, ("w2", "worker")]:
+        assert fake_state(hosts, name) is None, f"{name}: fake k0s state left"
+        assert not units(hosts, name), f"{name}: units left: {units(hosts, name)}"
+    assert not project.resources(), "resources left in the stack"
+
+    timings["total"] = time.monotonic() - started
+    print("\ne2e timings (s): " + ", ".join(f"{k}: {v:.1f}" for k, v in timings.items()))
+    assert timings["total"] < 600, timings
