@@ -1,0 +1,62 @@
+"""`pulumi preview` of the lab stack (all three layers) on the real engine.
+
+Uses the locally built CLI, Python host and Kubernetes provider (`make engine`) and the
+command provider TEST STAND-IN (tools/command-standin): a preview runs only the providers'
+Check and Diff, so this proves the whole graph plans with no error — hosts, k0s chains,
+the Kubernetes provider and every Helm release — not that anything would deploy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import yaml
+
+from tests.e2e.pulumi_cli import ENGINE_HOME, REPO, PulumiProject, missing_engine_parts
+
+pytestmark = pytest.mark.e2e
+
+if os.environ.get("MKE4K_E2E") != "1":
+    pytest.skip("end-to-end test: set MKE4K_E2E=1 (or run tests/e2e/run.sh)", allow_module_level=True)
+if missing_engine_parts() or not (ENGINE_HOME / "plugins" / "resource-kubernetes-v4.34.2").is_dir():
+    pytest.skip(
+        "needs make engine (with the Kubernetes provider) and tools/command-standin/build.sh", allow_module_level=True
+    )
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    """A scratch project with the shipped lab stack config; the lab key file in a scratch HOME."""
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    project = PulumiProject(stack="lab")
+    project.init_stack(yaml.safe_load((REPO / "Pulumi.lab.yaml").read_text())["config"])
+    yield project
+    project.cleanup()
+
+
+def test_the_lab_stack_plans_every_layer_with_no_error(lab):
+    run = lab.preview("--json")
+    plan = json.loads(run.stdout)
+    steps = {(step["newState"]["type"], step["urn"].rsplit("::", 1)[1]) for step in plan["steps"]}
+    names = {name for _, name in steps}
+    ops = {(step["op"], step["newState"]["type"]) for step in plan["steps"] if step["op"] != "create"}
+    assert ops == {("read", "pulumi:pulumi:StackReference")}, "a new stack creates everything; reads only itself"
+    assert {"lab-manager-1-k0s-install", "lab-worker-2-member", "lab-manager-3-k0s-upgrade"} <= names
+    assert ("kubernetes:helm.sh/v3:Release", "lab-calico") in steps
+    assert ("kubernetes:helm.sh/v3:Release", "lab-k0rdent") in steps
+    assert ("kubernetes:helm.sh/v3:Release", "lab-mke-operator") in steps
+    assert ("pulumi:providers:kubernetes", "lab-kubernetes") in steps
+    assert len([n for n in names if n.endswith("-k0s-install")]) == 5
+    assert not plan.get("diagnostics") or all(d.get("severity") != "error" for d in plan["diagnostics"])
+
+
+def test_an_invalid_config_fails_the_preview_with_the_key(lab):
+    lab.set_config({"mke4k:network": {"vxlanVni": 0}})
+    run = lab.preview(check=False)
+    assert run.returncode != 0
+    assert "mke4k:network.vxlanVni: VXLAN VNI 0 is outside 1-16777215" in run.output
+    assert "Traceback" not in run.output
