@@ -268,6 +268,18 @@ def test_remove_controller_drains_deletes_then_leaves_etcd(cluster, cp1):
     assert f"no etcd member with peer address {cp2.address}: skipping etcd leave" in again.stderr
 
 
+def test_an_unreachable_worker_is_deleted_without_a_drain(cluster, cp1):
+    w1 = cluster.host("w1")
+    cluster.join(cp1, w1, "worker")
+    assert w1.k0s("stop").returncode == 0  # the kubelet stops posting status: Ready=Unknown
+    before = len(cp1.calls())
+    result = cp1.run("remove_member.sh", NODE_NAME="w1", ROLE="worker", DRAIN_TIMEOUT="30s")
+    assert result.returncode == 0, result
+    assert "unreachable (Ready=Unknown): skipping the drain" in result.stderr
+    mutations = [c for c in argvs(cp1.calls()[before:]) if c.startswith(("kubectl drain", "kubectl delete"))]
+    assert mutations == ["kubectl delete node w1"]
+
+
 def test_failed_drain_deletes_nothing(cluster, cp1):
     cluster.join(cp1, cluster.host("w1"), "worker")
     cluster.knobs(drain_fails=True)

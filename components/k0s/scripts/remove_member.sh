@@ -32,9 +32,14 @@ require_k0s_running_here remove_member.sh
 
 if role_runs_kubelet "$ROLE"; then
   if k0s_node_exists "$NODE_NAME"; then
-    log "draining node $NODE_NAME (timeout $DRAIN_TIMEOUT)"
-    "$K0S_BINARY" kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="$DRAIN_TIMEOUT" >&2 ||
-      die "draining $NODE_NAME failed (see above); it is left cordoned and nothing was deleted. Resolve the blocking pods (PodDisruptionBudgets, unmanaged pods) or raise DRAIN_TIMEOUT, then re-run"
+    ready=$("$K0S_BINARY" kubectl get node "$NODE_NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)
+    if [ "$ready" = Unknown ]; then
+      warn "node $NODE_NAME is unreachable (Ready=Unknown): skipping the drain, which could only time out; its pods are rescheduled once the node is deleted"
+    else
+      log "draining node $NODE_NAME (timeout $DRAIN_TIMEOUT)"
+      "$K0S_BINARY" kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="$DRAIN_TIMEOUT" >&2 ||
+        die "draining $NODE_NAME failed (see above); it is left cordoned and nothing was deleted. Resolve the blocking pods (PodDisruptionBudgets, unmanaged pods) or raise DRAIN_TIMEOUT, then re-run"
+    fi
     "$K0S_BINARY" kubectl delete node "$NODE_NAME" >&2 || die "deleting node $NODE_NAME failed (see above); re-run"
   else
     log "node $NODE_NAME not found in the API: skipping drain and delete"
