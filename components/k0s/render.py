@@ -16,6 +16,10 @@ import yaml
 from components.settings import deep_merge
 from components.settings.network import NetworkSettings
 
+# libyaml's safe loader/dumper when PyYAML was built with it (same output, several times faster).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 def render_k0s_config(
     *,
@@ -65,7 +69,7 @@ def render_k0s_config(
 
 def to_yaml(document: dict[str, Any]) -> str:
     """Deterministic YAML (sorted keys, block style) so the same config is byte-identical."""
-    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=True, default_flow_style=False)
 
 
 def point_kubeconfig_at(kubeconfig: str, api_address: str) -> str:
@@ -74,10 +78,10 @@ def point_kubeconfig_at(kubeconfig: str, api_address: str) -> str:
     ``k0s kubeconfig admin`` writes the controller's own address; users reaching the
     API through a load balancer need the LB name (a top k0sctl complaint).
     """
-    document = yaml.safe_load(kubeconfig)
+    document = yaml.load(kubeconfig, Loader=_Loader)
     for cluster in document.get("clusters") or []:
         cluster["cluster"]["server"] = f"https://{api_address}:6443"
-    return yaml.safe_dump(document, sort_keys=False)
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False)
 
 
 def default_worker_batch_size(worker_count: int) -> int:
