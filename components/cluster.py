@@ -34,7 +34,7 @@ from components.previous_deployment import (
     planned_controllers,
     read_previous,
 )
-from components.settings import Settings
+from components.settings import Settings, resolved
 
 KUBECONFIG = "kubeconfig"
 LEADER = "leader"
@@ -79,7 +79,7 @@ class MkeCluster(pulumi.ComponentResource):
                     cluster_name=name,
                     hosts=self.hosts,
                     k0s=settings.k0s,
-                    k0s_version=settings.k0s.version or "",
+                    k0s_version=resolved(settings.k0s.version, "k0s.version"),
                     network=settings.network,
                     ssh=settings.ssh,
                     api_external_address=settings.api_external_address,

@@ -7,7 +7,7 @@ import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
 from components.platform import CalicoArgs, K0rdentArgs, MkeOperatorArgs, PlatformArgs, RegistryArgs
-from components.settings import Settings
+from components.settings import Settings, resolved
 
 
 def platform_args(
@@ -23,7 +23,7 @@ def platform_args(
         leader_connection=leader_connection,
         cluster_ready=cluster_ready,
         calico=CalicoArgs(
-            version=calico.version or "",
+            version=resolved(calico.version, "calico.version"),
             pod_cidr=network.pod_cidr,
             vxlan_port=network.vxlan_port,
             vxlan_vni=network.vxlan_vni,
@@ -34,7 +34,7 @@ def platform_args(
         if calico.enabled
         else None,
         k0rdent=K0rdentArgs(
-            version=k0rdent.version or "",
+            version=resolved(k0rdent.version, "k0rdent.version"),
             flavor=k0rdent.flavor,
             chart=k0rdent.chart,
             namespace=k0rdent.namespace,
@@ -45,7 +45,7 @@ def platform_args(
         else None,
         mke_operator=MkeOperatorArgs(
             chart=operator.chart,
-            version=operator.version or "",
+            version=resolved(operator.version, "mkeOperator.version"),
             namespace=operator.namespace,
             user_values=operator.values,
             mke_config_spec=settings.mke,

@@ -2,7 +2,7 @@
 
 from .errors import Issue, SettingsError
 from .hosts import CONTROLLER_ROLES
-from .loader import deep_merge, load_settings, settings_from_mapping
+from .loader import deep_merge, load_settings, resolved, settings_from_mapping
 from .root import Settings
 
 __all__ = [
@@ -12,5 +12,6 @@ __all__ = [
     "SettingsError",
     "deep_merge",
     "load_settings",
+    "resolved",
     "settings_from_mapping",
 ]

@@ -53,6 +53,13 @@ def settings_from_mapping(raw: Mapping[str, Any], *, stack: str, base_dir: Path)
     return resolve(settings, base_dir)
 
 
+def resolved(value: str | None, key: str) -> str:
+    """A value ``resolve`` always fills (a version); an error naming the key if it did not."""
+    if not value:
+        raise SettingsError([Issue(key, "has no value after defaults were applied.", "set it explicitly.")])
+    return value
+
+
 def resolve(settings: Settings, base_dir: Path) -> Settings:
     """Fill the defaults that depend on other settings (versions, source, key file)."""
     release = load_matrix().release(settings.version)
