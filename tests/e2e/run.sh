@@ -10,6 +10,8 @@
 #
 # MKE4K_E2E_VERBOSE=1 prints every fake k0s call per step (add -s);
 # MKE4K_E2E_KEEP=1 keeps the scratch project and its state.
+# MKE4K_E2E_BRIDGE / MKE4K_E2E_SUBNET / MKE4K_E2E_NETNS_PREFIX move the test
+# network (defaults mke4k-br0, 172.31.250.0/24, mke4k-) so two runs can coexist.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -52,9 +52,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-DEFAULT_BRIDGE = "mke4k-br0"
-DEFAULT_SUBNET = "172.31.250.0/24"
-NETNS_PREFIX = "mke4k-"
+#: Overridable from the environment so that two e2e runs on one machine (e.g. two
+#: checkouts) do not share a bridge, a subnet or namespace names.
+DEFAULT_BRIDGE = os.environ.get("MKE4K_E2E_BRIDGE", "mke4k-br0")
+DEFAULT_SUBNET = os.environ.get("MKE4K_E2E_SUBNET", "172.31.250.0/24")
+NETNS_PREFIX = os.environ.get("MKE4K_E2E_NETNS_PREFIX", "mke4k-")
 SSHD = "/usr/sbin/sshd"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 
