@@ -14,7 +14,7 @@ from pulumi_command import local, remote
 from components.hosts.node import Node
 from components.settings.k0s import K0sSettings
 
-from .remote import SCRIPTS_DIR
+from .bundle import SCRIPTS_DIR
 
 
 def upload_path(version: str) -> str:
@@ -32,7 +32,10 @@ class BinaryUpload(pulumi.ComponentResource):
         self._version = version
         self.download = local.Command(
             name,
-            create=f"bash {SCRIPTS_DIR / 'fetch_k0s_local.sh'}",
+            # The script on stdin, not by path: the same command on every runner's checkout.
+            create="bash -s",
+            stdin=(SCRIPTS_DIR / "fetch_k0s_local.sh").read_text(),
+            add_previous_output_in_env=False,
             environment={
                 "K0S_VERSION": version,
                 "K0S_ARCH": k0s.upload_arch,

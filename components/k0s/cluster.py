@@ -18,7 +18,6 @@ Ordering, expressed only with resource dependencies so ``pulumi preview`` shows 
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
 import pulumi
@@ -163,7 +162,7 @@ class K0sCluster(pulumi.ComponentResource):
                 is_bootstrap=is_bootstrap,
                 k0s=args.k0s,
                 k0s_version=args.k0s_version,
-                config_yaml_b64=self._config_for(node) if node.is_controller else None,
+                config_yaml=self._config_for(node) if node.is_controller else None,
                 join_after=join_after,
                 upgrade_after=upgrade_after,
                 admin_kubeconfig=kubeconfig,
@@ -188,26 +187,25 @@ class K0sCluster(pulumi.ComponentResource):
         if external:
             names.append(external)
         return pulumi.Output.all(node.private_address, external, *names).apply(
-            lambda values: base64.b64encode(
-                to_yaml(
-                    render_k0s_config(
-                        cluster_name=args.cluster_name,
-                        private_address=values[0],
-                        external_address=values[1],
-                        sans=[v for v in values[2:] if v],
-                        network=args.network,
-                        extra=args.k0s.config,
-                    )
-                ).encode()
-            ).decode()
+            lambda values: to_yaml(
+                render_k0s_config(
+                    cluster_name=args.cluster_name,
+                    private_address=values[0],
+                    external_address=values[1],
+                    sans=[v for v in values[2:] if v],
+                    network=args.network,
+                    extra=args.k0s.config,
+                )
+            )
         )
 
     def _kubeconfig_command(self, bootstrap: K0sNode) -> remote.Command:
         return remote.Command(
             f"{self._args.cluster_name}-admin-kubeconfig",
             connection=self.leader_connection,
-            create=script_command("admin_kubeconfig", {}),
+            create=script_command(f"{self.bootstrap} admin-kubeconfig", "admin_kubeconfig", {}),
             logging=remote.Logging.STDERR,
+            add_previous_output_in_env=False,
             triggers=[machine_id] if (machine_id := self._bootstrap_node().machine_id) else [],
             opts=pulumi.ResourceOptions(
                 parent=self,

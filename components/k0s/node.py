@@ -43,7 +43,8 @@ from components.hosts.node import Node
 from components.settings.k0s import K0sSettings
 
 from .binary_upload import upload_path
-from .remote import script_command
+from .bundle import script_bundle
+from .remote import install_and_run_command, script_command
 from .render import parse_key_values
 
 SECRET_STDOUT = ["stdout"]
@@ -60,8 +61,8 @@ class K0sNodeArgs:
     is_bootstrap: bool
     k0s: K0sSettings
     k0s_version: str
-    config_yaml_b64: pulumi.Input[str] | None
-    """base64 of this controller's k0s.yaml (None for workers)."""
+    config_yaml: pulumi.Input[str] | None
+    """This controller's k0s.yaml (None for workers); sent on stdin, so a preview shows its changed lines."""
     join_after: list[pulumi.Resource]
     """Resources this node's join waits for (the bootstrap's install; the previous controller)."""
     upgrade_after: list[pulumi.Resource]
@@ -96,7 +97,12 @@ class K0sNode(pulumi.ComponentResource):
         self._triggers = [node.machine_id, node.role] if node.machine_id is not None else [node.role]
         ready = self._command(
             "host-ready",
-            create=script_command("host_ready", {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()}),
+            create=install_and_run_command(
+                self._label("host-ready"),
+                "host_ready",
+                {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()},
+            ),
+            stdin=script_bundle().payload,
             depends_on=[node.machine] if node.machine else [],
         )
         self.staged = self._stage(ready)
@@ -105,6 +111,14 @@ class K0sNode(pulumi.ComponentResource):
         self.member = self._member()
         self.upgrade = self._upgrade()
         self.register_outputs({"install": self.install.id})
+
+    def _label(self, step: str) -> str:
+        """``<node> <step>``: what every line a step's script prints starts with."""
+        return f"{self._args.node.name} {step}"
+
+    def _run(self, step: str, script: str, inputs: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+        """The command running ``script`` for this node's ``step``."""
+        return script_command(self._label(step), script, inputs)
 
     def _command(
         self,
@@ -128,6 +142,9 @@ class K0sNode(pulumi.ComponentResource):
             stdin=stdin,
             triggers=self._triggers,
             logging=remote.Logging.STDERR if secret_stdout else remote.Logging.STDOUT_AND_STDERR,
+            # The provider would offer the previous stdout to the host as PULUMI_COMMAND_STDOUT
+            # (a secret for some steps; sshd refuses it by default, with a warning per step).
+            add_previous_output_in_env=False,
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=depends_on,
@@ -148,17 +165,15 @@ class K0sNode(pulumi.ComponentResource):
         if self._args.uploaded_binary is not None:
             inputs["UPLOAD_PATH"] = upload_path(self._args.k0s_version)
         after = [ready] + ([self._args.uploaded_binary] if self._args.uploaded_binary else [])
-        return self._command("k0s-binary", create=script_command("stage_k0s", inputs), depends_on=after)
+        return self._command("k0s-binary", create=self._run("k0s-binary", "stage_k0s", inputs), depends_on=after)
 
     def _configure(self) -> remote.Command:
-        assert self._args.config_yaml_b64 is not None, "controllers need a k0s.yaml"
-        inputs = {
-            "K0S_CONFIG_B64": self._args.config_yaml_b64,
-            "READY_TIMEOUT_SECONDS": str(self._args.k0s.ready_timeout_seconds),
-        }
+        assert self._args.config_yaml is not None, "controllers need a k0s.yaml"
+        inputs = {"READY_TIMEOUT_SECONDS": str(self._args.k0s.ready_timeout_seconds)}
         return self._command(
             "k0s-config",
-            create=script_command("write_k0s_config", inputs),
+            create=self._run("k0s-config", "write_k0s_config", inputs),
+            stdin=self._args.config_yaml,
             depends_on=[self.staged, *(self._args.config_after or [])],
         )
 
@@ -166,10 +181,12 @@ class K0sNode(pulumi.ComponentResource):
         args, node = self._args, self._args.node
         common = {
             "NODE_NAME": node.name,
+            "ROLE": node.role,
             "NO_TAINTS": str(args.k0s.no_taints).lower(),
             "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
         }
-        reset = script_command(
+        reset = self._run(
+            "k0s-install",
             "reset_node",
             {
                 "NODE_NAME": node.name,
@@ -180,11 +197,12 @@ class K0sNode(pulumi.ComponentResource):
             else {"NODE_NAME": node.name, "IS_BOOTSTRAP": "false"},
         )
         if args.is_bootstrap:
-            create = script_command("install_controller", {**common, "ENABLE_WORKER": str(node.runs_kubelet).lower()})
+            create = self._run("k0s-install", "install_controller", common)
             return self._command("k0s-install", create=create, delete=reset, depends_on=[configured])
         token = self._command(
             "join-token",
-            create=script_command(
+            create=self._run(
+                "join-token",
                 "create_join_token",
                 {"ROLE": "controller" if node.is_controller else "worker", "TOKEN_EXPIRY": args.k0s.token_expiry},
             ),
@@ -195,7 +213,7 @@ class K0sNode(pulumi.ComponentResource):
         )
         return self._command(
             "k0s-install",
-            create=script_command("join_node", {**common, "ROLE": node.role}),
+            create=self._run("k0s-install", "join_node", common),
             delete=reset,
             stdin=token.stdout,
             depends_on=[configured, token],
@@ -205,7 +223,8 @@ class K0sNode(pulumi.ComponentResource):
         args, node = self._args, self._args.node
         # install_controller.sh prints no token_id: the bootstrap's own member step has none.
         token_id = self.install.stdout.apply(lambda out: parse_key_values(out).get("token_id", ""))
-        confirm = script_command(
+        confirm = self._run(
+            "member",
             "confirm_member",
             {
                 "NODE_NAME": node.name,
@@ -214,7 +233,8 @@ class K0sNode(pulumi.ComponentResource):
                 "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
             },
         )
-        remove = script_command(
+        remove = self._run(
+            "member",
             "remove_member",
             {
                 "NODE_NAME": node.name,
@@ -235,7 +255,8 @@ class K0sNode(pulumi.ComponentResource):
 
     def _upgrade(self) -> remote.Command:
         args, node = self._args, self._args.node
-        upgrade = script_command(
+        upgrade = self._run(
+            "k0s-upgrade",
             "upgrade_node",
             {
                 "K0S_VERSION": args.k0s_version,

@@ -1,51 +1,94 @@
-"""Running the host scripts over SSH: building the command text and the connection.
+"""Running the host scripts over SSH: the command text of every step, and the connection.
 
-A script runs as ``preamble + lib.sh + <script>.sh`` in one ``bash -c``: the preamble
-assigns each input with ``shlex.quote`` (never interpolated otherwise) and secrets go
-on stdin only. The wrapper uses ``sudo -n`` unless the SSH user is root.
+The scripts are not sent with every command. The host-ready step installs them once
+per content hash (:mod:`components.k0s.bundle`, on its stdin); every step then runs
+one installed script by path through ``run.sh``, with its inputs as quoted
+``NAME=value`` arguments, one per line::
+
+    exec bash /var/lib/mke4k/scripts/run-<hash>.sh 'w1 k0s-upgrade' \\
+      lib-<hash>.sh upgrade_node-<hash>.sh \\
+      DRAIN=true \\
+      K0S_VERSION='v1.33.5+k0s.0'
+
+So a step's command (which the command provider quotes in full in a failed step's
+error) is a few hundred bytes; ``pulumi preview`` shows a version bump as the one
+``K0S_VERSION`` line that changes and a script change as the changed file name of the
+steps that run it; secrets never appear: they go on stdin.
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from pathlib import Path
 
 import pulumi
 from pulumi_command import remote
 
 from components.hosts.node import Bastion, Node
 
-SCRIPTS_DIR = Path(__file__).with_name("scripts")
+from .bundle import HOST_SCRIPTS_DIR, LIBRARY, RUNNER, script_bundle
+
+_SUDO_CHECK = (
+    'if [ "$(id -u)" -eq 0 ]; then s=; elif sudo -n true 2>/dev/null; then s="sudo -n"; else\n'
+    "  echo \"mke4k: [{label}] error: the SSH user '$(id -un)' cannot run 'sudo -n' on $(hostname)"
+    " (a password is required or sudo is missing). Fix: give it passwordless sudo, or connect as root"
+    ' (mke4k:ssh.user)." >&2; exit 1\n'
+    "fi\n"
+)
 
 
-def script_text(name: str, inputs: Mapping[str, str]) -> str:
-    """The full script for ``name`` with its inputs as a quoted preamble."""
+def check_input_names(inputs: Mapping[str, object]) -> None:
+    """Script inputs are UPPER_CASE shell identifiers (ValueError otherwise)."""
     for key in inputs:
         if not key.isidentifier() or not key.isupper():
             raise ValueError(f"script input names are UPPER_CASE identifiers, got {key!r}")
-    preamble = "".join(f"{key}={shlex.quote(value)}\n" for key, value in sorted(inputs.items()))
-    library = (SCRIPTS_DIR / "lib.sh").read_text()
-    body = (SCRIPTS_DIR / f"{name}.sh").read_text()
-    return f"# mke4k: {name}\n{preamble}{library}\n{body}"
 
 
-def wrap_for_sudo(script: str) -> str:
-    """A POSIX-sh command that runs ``script`` with bash as root (sudo -n unless root)."""
-    quoted = shlex.quote(script)
+def run_line(label: str, name: str, inputs: Mapping[str, str]) -> str:
+    """The command running installed script ``name`` with ``inputs`` (pure).
+
+    ``label`` ("<node> <step>") prefixes every line the script prints.
+    """
+    check_input_names(inputs)
+    bundle = script_bundle()
+    head = (
+        f"exec bash {HOST_SCRIPTS_DIR}/{bundle.file(RUNNER)} {shlex.quote(label)} \\\n"
+        f"  {bundle.file(LIBRARY)} {bundle.file(name)}"
+    )
+    arguments = "".join(f" \\\n  {key}={shlex.quote(inputs[key])}" for key in sorted(inputs))
+    return head + arguments
+
+
+def install_line(label: str) -> str:
+    """Commands that install the script bundle (given on stdin) under /var/lib/mke4k/scripts."""
+    bundle = script_bundle()
     return (
-        f"MKE4K_SCRIPT={quoted}\n"
-        'if [ "$(id -u)" -eq 0 ]; then exec bash -c "$MKE4K_SCRIPT"; '
-        'else exec sudo -n bash -c "$MKE4K_SCRIPT"; fi'
+        "set -e\n"
+        + "for tool in awk sha256sum mktemp install; do command -v $tool >/dev/null || {\n"
+        + f"  echo \"mke4k: [{label}] error: '$tool' is missing on $(hostname); the host scripts cannot be installed."
+        + ' Fix: install it (package coreutils, or gawk for awk)." >&2; exit 1; }; done\n'
+        + _SUDO_CHECK.format(label=label)
+        + "t=$(mktemp -d)\n"
+        + 'awk -v t="$t" \'/^=== file /{if(o)close(o);o=t"/"$3;next}{print > o}\'\n'
+        + f'(cd "$t" && sha256sum -c --quiet {bundle.manifest} >/dev/null) || {{ rm -rf "$t"; '
+        + f'echo "mke4k: [{label}] error: the host scripts arrived damaged (checksum mismatch). Fix: re-run." >&2; '
+        + "exit 1; }\n"
+        + f'$s mkdir -p -m 0755 {HOST_SCRIPTS_DIR} && $s install -m 0644 "$t"/* {HOST_SCRIPTS_DIR}/\n'
+        + 'rm -rf "$t"\n'
     )
 
 
-def script_command(name: str, inputs: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+def script_command(label: str, name: str, inputs: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
     """The remote command running script ``name`` with ``inputs`` (values may be Outputs)."""
     keys = sorted(inputs)
     return pulumi.Output.all(*(inputs[key] for key in keys)).apply(
-        lambda values: wrap_for_sudo(script_text(name, dict(zip(keys, values, strict=True))))
+        lambda values: run_line(label, name, dict(zip(keys, values, strict=True)))
     )
+
+
+def install_and_run_command(label: str, name: str, inputs: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
+    """Install the script bundle from stdin, then run script ``name`` (the host-ready step)."""
+    return script_command(label, name, inputs).apply(lambda line: install_line(label) + line)
 
 
 def connection_for(

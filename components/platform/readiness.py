@@ -69,5 +69,6 @@ def readiness_gate(
         create="bash -s",
         stdin=script,
         triggers=list(triggers),
+        add_previous_output_in_env=False,
         opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on)),
     )

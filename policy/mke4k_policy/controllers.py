@@ -3,8 +3,9 @@
 Controllers are counted from EC2 instances tagged ``mke4k:role`` = ``controller`` or
 ``controller+worker``. A stack without such instances (machines that already exist) is
 judged by its per-node k0s install commands instead: ``command:remote:Command`` resources
-named ``*-k0s-install`` whose ``create`` script starts with shell assignments, one of them
-``ROLE=controller`` or ``ROLE=controller+worker`` (quoted or not).
+named ``*-k0s-install`` whose ``create`` runs a host script through the program's
+``run-<hash>.sh`` with a ``ROLE=controller`` or ``ROLE=controller+worker`` argument
+(components/k0s/remote.py writes these commands; quoted or not).
 """
 
 from __future__ import annotations
@@ -26,21 +27,26 @@ from pulumi_policy.proxy import UnknownValueError
 from ._props import CONTROLLER_ROLES, EC2_INSTANCE, REMOTE_COMMAND, TAG_ROLE, get
 
 INSTALL_SUFFIX = "-k0s-install"
-_ROLE_LINE = re.compile(r"^[ \t]*(?:export[ \t]+|readonly[ \t]+)?ROLE=(\S+)[ \t]*$", re.MULTILINE)
+_RUNNER = re.compile(r".*/run-[0-9a-f]{12}\.sh")
+_INPUT = re.compile(r"([A-Z][A-Z0-9_]*)=(.*)", re.DOTALL)
 
 
-def script_role(script: Any) -> str | None:
-    """Return the ``ROLE=`` value assigned in a script's preamble, unquoted; ``None`` if absent."""
-    if not isinstance(script, str):
-        return None
-    match = _ROLE_LINE.search(script)
-    if match is None:
+def script_role(command: Any) -> str | None:
+    """Return the ``ROLE=`` input a step's command hands to its host script; ``None`` if absent.
+
+    The command is ``exec bash <dir>/run-<hash>.sh LABEL LIB SCRIPT NAME=value ...``.
+    """
+    if not isinstance(command, str):
         return None
     try:
-        words = shlex.split(match.group(1))
+        words = shlex.split(command.replace("\\\n", " "))
     except ValueError:
         return None
-    return words[0] if len(words) == 1 else None
+    runner = next((i for i, word in enumerate(words) if _RUNNER.fullmatch(word)), None)
+    if runner is None:
+        return None
+    inputs = dict(match.groups() for word in words[runner + 4 :] if (match := _INPUT.fullmatch(word)))
+    return inputs.get("ROLE")
 
 
 def controller_names(resources: Sequence[PolicyResource]) -> tuple[list[str], str]:

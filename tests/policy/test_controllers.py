@@ -9,6 +9,8 @@ from policy_harness import UNKNOWN, check_stack, resource
 from pulumi_policy import PolicyResource
 from pulumi_policy.policy import _NotApplicableError
 
+from components.k0s.remote import run_line
+
 INSTANCE = "aws:ec2/instance:Instance"
 COMMAND = "command:remote:Command"
 
@@ -19,13 +21,11 @@ def instance(name: str, role: str) -> PolicyResource:
     return resource(INSTANCE, f"dev-{name}", {"tags": tags, "instanceType": "m6i.large"})
 
 
-def install(name: str, role: str, quote: str = "'") -> PolicyResource:
-    """Return a node's k0s install command; inputs are a quoted preamble atop the script."""
-    script = (
-        f"#!/usr/bin/env bash\nNODE_NAME={quote}{name}{quote}\nROLE={quote}{role}{quote}\n"
-        "K0S_VERSION='v1.32.11+k0s.0'\nset -euo pipefail\nexec k0s install \"$ROLE\"\n"
-    )
-    return resource(COMMAND, f"dev-{name}-k0s-install", {"create": script})
+def install(name: str, role: str) -> PolicyResource:
+    """Return a node's k0s install command, written by the program's own command builder."""
+    script = "install_controller" if role != "worker" else "join_node"
+    create = run_line(f"{name} k0s-install", script, {"NODE_NAME": name, "ROLE": role, "NO_TAINTS": "false"})
+    return resource(COMMAND, f"dev-{name}-k0s-install", {"create": create})
 
 
 def test_three_controller_instances_pass() -> None:
@@ -48,10 +48,10 @@ def test_even_controller_instances_are_reported() -> None:
 def test_install_commands_count_when_there_are_no_instances() -> None:
     resources = [
         install("cp-0", "controller+worker"),
-        install("cp-1", "controller", quote='"'),
-        install("cp-2", "controller", quote=""),
+        install("cp-1", "controller"),
+        install("cp-2", "controller"),
         install("w-0", "worker"),
-        resource(COMMAND, "dev-cp-0-k0s-stage", {"create": "ROLE=controller\n"}),
+        resource(COMMAND, "dev-cp-0-k0s-binary", {"create": run_line("cp-0 k0s-binary", "stage_k0s", {"ROLE": "x"})}),
     ]
     assert check_stack(ODD_CONTROLLER_COUNT, resources) == []
 
@@ -87,35 +87,35 @@ def test_unknown_role_makes_the_policy_not_applicable() -> None:
     assert "not known yet" in (raised.value.reason or "")
 
 
+RUNNER = "exec bash /var/lib/mke4k/scripts/run-0123456789ab.sh 'c1 k0s-install' lib-x.sh install-x.sh"
+
+
 @pytest.mark.parametrize(
-    ("script", "role"),
+    ("command", "role"),
     [
-        ("ROLE=controller\n", "controller"),
-        ("X=1\nexport ROLE='controller+worker'\n", "controller+worker"),
-        ('ROLE="worker"\n', "worker"),
-        ("MY_ROLE=controller\n", None),
-        ("echo ROLE=controller\n", None),
-        ("ROLE='unterminated\n", None),
+        (f"{RUNNER} \\\n  NODE_NAME=c1 \\\n  ROLE=controller", "controller"),
+        (f"{RUNNER} \\\n  ROLE='controller+worker'", "controller+worker"),
+        (f'{RUNNER} ROLE="worker"', "worker"),
+        (f"{RUNNER} MY_ROLE=controller", None),
+        ("echo ROLE=controller", None),
+        (f"{RUNNER} ROLE='unterminated", None),
         (None, None),
     ],
 )
-def test_script_role_parses_the_preamble(script: str | None, role: str | None) -> None:
-    assert script_role(script) == role
+def test_script_role_reads_the_run_arguments(command: str | None, role: str | None) -> None:
+    assert script_role(command) == role
 
 
-def test_role_is_found_inside_the_programs_sudo_wrapper() -> None:
-    # components/k0s/remote.py: the quoted preamble + script travel inside MKE4K_SCRIPT='...'.
-    def wrapped(name: str, role: str) -> PolicyResource:
-        create = (
-            f"MKE4K_SCRIPT='# mke4k: join_node\nNODE_NAME={name}\nROLE={role}\n"
-            "X='\"'\"'a b'\"'\"'\nset -euo pipefail\n'\n"
-            'if [ "$(id -u)" -eq 0 ]; then exec bash -c "$MKE4K_SCRIPT"; '
-            'else exec sudo -n bash -c "$MKE4K_SCRIPT"; fi'
-        )
-        return resource(COMMAND, f"dev-{name}-k0s-install", {"create": create})
+def test_the_programs_own_static_stack_is_judged_by_its_install_commands(tmp_path, monkeypatch) -> None:
+    """The lab stack (three controller+worker hosts, one worker) as the program registers it."""
+    from tests.program.stack_program import run_stack, stack_config
 
-    resources = [wrapped("cp-0", "controller"), wrapped("cp-1", "controller+worker")]
-    [message] = check_stack(ODD_CONTROLLER_COUNT, resources)
-    assert "2 controllers" in message
-    resources.append(wrapped("cp-2", "controller"))
-    assert check_stack(ODD_CONTROLLER_COUNT, resources) == []
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    recording = run_stack(stack_config("lab"), "lab")
+    resources = [resource(COMMAND, r.name, {"create": r.inputs["create"]}) for r in recording.by_type(COMMAND)]
+    assert check_stack(ODD_CONTROLLER_COUNT, resources) == [], "the bootstrap controller counts too"
+    without_one = [r for r in resources if r.name != "lab-manager-3-k0s-install"]
+    [message] = check_stack(ODD_CONTROLLER_COUNT, without_one)
+    assert "2 controllers (lab-manager-1-k0s-install, lab-manager-2-k0s-install;" in message

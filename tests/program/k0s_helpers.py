@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pulumi
 from pulumi_command import local
 
 from components.hosts.node import Hosts, Node
+from components.k0s.bundle import HOST_SCRIPTS_DIR, script_bundle
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.settings import Settings, settings_from_mapping
 from tests.support.recording_mocks import Recording, run_program
@@ -33,11 +35,9 @@ def k0s_settings(**k0s: object) -> Settings:
     return settings_from_mapping(raw, stack="k0s", base_dir=Path("."))
 
 
-def names(controllers: int, workers: int) -> list[tuple[str, str]]:
-    """(name, role) pairs: controller+worker managers, then workers."""
-    return [(f"c-{i}", "controller+worker") for i in range(1, controllers + 1)] + [
-        (f"w-{i}", "worker") for i in range(1, workers + 1)
-    ]
+def names(controllers: int, workers: int, role: str = "controller+worker") -> list[tuple[str, str]]:
+    """(name, role) pairs: managers (controller+worker unless ``role`` says), then workers."""
+    return [(f"c-{i}", role) for i in range(1, controllers + 1)] + [(f"w-{i}", "worker") for i in range(1, workers + 1)]
 
 
 def build(
@@ -46,23 +46,24 @@ def build(
     settings: Settings | None = None,
     *,
     with_machines: bool = False,
+    role: str = "controller+worker",
 ) -> Recording:
-    """Register a K0sCluster of ``controllers`` + ``workers`` nodes and return the recording."""
+    """Register a K0sCluster of ``controllers`` (of ``role``) + ``workers`` nodes; return the recording."""
     settings = settings or k0s_settings()
     stdout = {"k0s-admin-kubeconfig": KUBECONFIG}
-    for name, _ in names(controllers, workers):
+    for name, _ in names(controllers, workers, role):
         stdout[f"k0s-{name}-join-token"] = JOIN_TOKEN
         stdout[f"k0s-{name}-k0s-install"] = "token_id=abcdef\n"
 
     def program() -> None:
         nodes = []
-        for index, (name, role) in enumerate(names(controllers, workers)):
+        for index, (name, node_role) in enumerate(names(controllers, workers, role)):
             address = f"10.1.{index // 250}.{index % 250 + 1}"
             machine = local.Command(f"machine-{name}", create="true") if with_machines else None
             nodes.append(
                 Node(
                     name=name,
-                    role=role,
+                    role=node_role,
                     ssh_address=address,
                     private_address=address,
                     machine=machine,
@@ -93,6 +94,21 @@ def build(
 def step(recording: Recording, node: str, name: str):
     """The ``k0s-<node>-<name>`` command."""
     return recording.by_name(f"k0s-{node}-{name}", COMMAND)
+
+
+def script_of(command: str) -> str:
+    """The host script a step's command runs (``stage_k0s``), read back from its ``run.sh`` line."""
+    run = command[command.rindex("exec bash ") :]
+    words = shlex.split(run.replace("\\\n", " "))
+    installed = {file: name for name, file in script_bundle().files.items()}
+    assert words[2] == f"{HOST_SCRIPTS_DIR}/{script_bundle().file('run')}", words
+    return installed[words[5]]
+
+
+def script_inputs(command: str) -> dict[str, str]:
+    """The ``NAME=value`` inputs a step's command hands to its script."""
+    words = shlex.split(command[command.rindex("exec bash ") :].replace("\\\n", " "))
+    return dict(word.split("=", 1) for word in words[6:])
 
 
 def commands(recording: Recording) -> dict[str, dict]:

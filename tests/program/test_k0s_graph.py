@@ -15,6 +15,7 @@ from tests.program.k0s_helpers import (
     build,
     commands,
     k0s_settings,
+    script_of,
     step,
 )
 
@@ -106,11 +107,11 @@ def test_lifecycle_options_of_each_step():
     for node in ("c-2", "w-1"):
         machine = rec.by_name(f"machine-{node}", "command:local:Command")
         install = step(rec, node, "k0s-install")
-        assert "reset_node" in install.inputs["delete"], "removing a node must reset it"
+        assert script_of(install.inputs["delete"]) == "reset_node", "removing a node must reset it"
         assert install.deleted_with == machine.urn, "reset is pointless once the machine is gone"
         member = step(rec, node, "member")
-        assert "remove_member" in member.inputs["delete"]
-        assert "drain" in member.inputs["delete"]
+        assert script_of(member.inputs["delete"]) == "remove_member"
+        assert "DRAIN_TIMEOUT=5m" in member.inputs["delete"], "removal drains with the configured timeout"
         assert member.deleted_with is None, "leader-side drain/delete-node/etcd-leave must run even when the VM goes"
         assert member.inputs["connection"]["host"] == "10.1.0.1", "leader-side steps run on the bootstrap controller"
         for name in ("host-ready", "k0s-binary", "k0s-install", "member", "k0s-upgrade"):

@@ -8,8 +8,10 @@ scripts use their real paths (/etc/k0s, /var/lib/k0s, /var/lib/mke4k,
 files persist between script runs. Hosts of one cluster share a cluster-state
 directory that the fake k0s finds through /etc/fake-k0s-cluster-dir.
 
-A script is run exactly as the program runs it: a preamble of NAME=<shlex.quote(value)>
-lines, then lib.sh, then the script, as one `bash -c` argument; secrets on stdin.
+A script is run exactly as the program runs it: the host first gets the script bundle
+through the host-ready step's installer (components/k0s/remote.py ``install_line``, the
+bundle on stdin), then every step is the program's own command (``run_line``: run.sh
+with the inputs as NAME=value arguments), given to a shell; secrets on stdin.
 """
 
 from __future__ import annotations
@@ -27,8 +29,12 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "components" / "k0s" / "scripts"
 FAKES = REPO / "tests" / "fakes"
 sys.path.insert(0, str(FAKES))
+sys.path.insert(0, str(REPO))
 
 from release_server import ReleaseServer, fake_k0s_bytes, sha256_hex  # noqa: E402, F401
+
+from components.k0s.bundle import script_bundle  # noqa: E402
+from components.k0s.remote import install_line, run_line  # noqa: E402
 
 V1 = "v1.32.11+k0s.0"
 V2 = "v1.33.4+k0s.0"
@@ -65,18 +71,9 @@ exec env -i PATH="$INNER_PATH" LANG=C.UTF-8 /bin/bash -c "$BODY"
 """
 
 
-def preamble(inputs: dict[str, object]) -> str:
-    lines = []
-    for name, value in inputs.items():
-        assert name.isidentifier() and name.isupper(), name
-        lines.append(f"{name}={shlex.quote(str(value))}\n")
-    return "".join(lines)
-
-
-def script_text(name: str, inputs: dict[str, object]) -> str:
-    """preamble + lib.sh + script: the text the program sends to `bash -c`."""
-    lib = (SCRIPTS / "lib.sh").read_text()
-    return preamble(inputs) + lib + "\n" + (SCRIPTS / name).read_text()
+def command(name: str, inputs: dict[str, object], label: str = "test step") -> str:
+    """The program's command for script ``name`` (``stage_k0s.sh``) with ``inputs``."""
+    return run_line(label, name.removesuffix(".sh"), {key: str(value) for key, value in inputs.items()})
 
 
 @dataclass
@@ -103,6 +100,7 @@ class Host:
         (etc / "fake-k0s-hostname").write_text(name + "\n")
         (etc / "fake-k0s-cluster-dir").write_text(str(cluster_dir) + "\n")
         (etc / "fake-k0s-address").write_text(address + "\n")
+        self._scripts_installed = False
 
     def _run(self, body: str, stdin: str | None, path: str) -> Result:
         env = {
@@ -130,8 +128,18 @@ class Host:
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
+    def install_scripts(self) -> Result:
+        """What the host-ready step does first: install the script bundle from stdin."""
+        result = self._run(install_line("test install"), script_bundle().payload, HOST_PATH)
+        self._scripts_installed = result.returncode == 0
+        return result
+
     def run(self, script: str, stdin: str | None = None, path: str = HOST_PATH, **inputs) -> Result:
-        return self._run(script_text(script, {**FAST, **inputs}), stdin, path)
+        """Run host script ``script`` as its step does (installing the bundle first, once)."""
+        if not self._scripts_installed:
+            installed = self.install_scripts()
+            assert installed.returncode == 0, installed
+        return self._run(command(script, {**FAST, **inputs}), stdin, path)
 
     def shell(self, command: str, stdin: str | None = None) -> Result:
         return self._run(command, stdin, HOST_PATH)
@@ -204,8 +212,7 @@ class Cluster:
         return result
 
     def write_config(self, host: Host) -> Result:
-        config = K0S_YAML.format(address=host.address).encode()
-        result = host.run("write_k0s_config.sh", K0S_CONFIG_B64=base64.b64encode(config).decode())
+        result = host.run("write_k0s_config.sh", stdin=K0S_YAML.format(address=host.address))
         assert result.returncode == 0, result
         return result
 
@@ -215,7 +222,7 @@ class Cluster:
         result = host.run(
             "install_controller.sh",
             NODE_NAME=host.name,
-            ENABLE_WORKER=str(enable_worker).lower(),
+            ROLE="controller+worker" if enable_worker else "controller",
             READY_TIMEOUT_SECONDS=10,
         )
         assert result.returncode == 0, result

@@ -40,7 +40,7 @@ def test_install_controller_waits_for_readyz_then_is_a_no_op(cluster):
     first = host.run(
         "install_controller.sh",
         NODE_NAME="cp1",
-        ENABLE_WORKER="true",
+        ROLE="controller+worker",
         READY_TIMEOUT_SECONDS=10,
     )
     assert first.returncode == 0, first
@@ -56,7 +56,7 @@ def test_install_controller_waits_for_readyz_then_is_a_no_op(cluster):
     second = host.run(
         "install_controller.sh",
         NODE_NAME="cp1",
-        ENABLE_WORKER="true",
+        ROLE="controller+worker",
         READY_TIMEOUT_SECONDS=10,
     )
     assert second.returncode == 0, second
@@ -76,7 +76,7 @@ def test_install_controller_without_worker_passes_no_kubelet_flags(cluster):
 def test_install_controller_needs_the_config(cluster):
     host = cluster.host("cp1")
     cluster.stage(host)
-    result = host.run("install_controller.sh", NODE_NAME="cp1", ENABLE_WORKER="true")
+    result = host.run("install_controller.sh", NODE_NAME="cp1", ROLE="controller+worker")
     assert result.returncode != 0
     assert "run write_k0s_config.sh first" in result.stderr
 
@@ -89,7 +89,7 @@ def test_install_controller_timeout_says_what_to_check(cluster):
     result = host.run(
         "install_controller.sh",
         NODE_NAME="cp1",
-        ENABLE_WORKER="true",
+        ROLE="controller+worker",
         READY_TIMEOUT_SECONDS=1,
     )
     assert result.returncode != 0
@@ -355,11 +355,12 @@ def test_reset_worker_removes_everything_then_is_a_no_op(cluster, cp1):
     assert [c for c in argvs(w1.calls()) if c in ("stop", "reset")] == ["stop", "reset"]
     for path in (
         "/usr/local/bin/k0s",
-        "/var/lib/mke4k",
+        "/var/lib/mke4k/bin",
         "/var/lib/k0s",
         "/etc/systemd/system/k0sworker.service",
     ):
         assert not w1.exists(path), path
+    assert w1.listdir("/var/lib/mke4k") == ["scripts"], "only the scripts stay (no secret, needed by a re-run)"
 
     again = w1.run("reset_node.sh", IS_BOOTSTRAP="false", NODE_NAME="w1")
     assert again.returncode == 0, again
@@ -401,7 +402,7 @@ def test_handing_the_bootstrap_role_over_then_removing_the_old_bootstrap(cluster
     cp2 = cluster.host("cp2")
     cluster.join(cp1, cp2, "controller+worker")
     # Hand-over: the new leader's install step becomes install_controller.sh, the old one's join_node.sh.
-    promoted = cp2.run("install_controller.sh", NODE_NAME="cp2", ENABLE_WORKER="true", READY_TIMEOUT_SECONDS=10)
+    promoted = cp2.run("install_controller.sh", NODE_NAME="cp2", ROLE="controller+worker", READY_TIMEOUT_SECONDS=10)
     assert promoted.returncode == 0, promoted
     assert "nothing to do" in promoted.stderr
     token = cluster.token(cp2, "controller")

@@ -33,7 +33,7 @@ def test_reports_arch_and_os(host):
 def test_missing_sha256sum_names_tool_and_package(host, tmp_path):
     result = host.run("host_ready.sh", path=path_without(tmp_path, "sha256sum"))
     assert result.returncode != 0
-    assert "mke4k: error:" in result.stderr
+    assert "mke4k: [test step] error:" in result.stderr
     assert "'sha256sum' (package 'coreutils')" in result.stderr
     assert result.stdout == ""
 

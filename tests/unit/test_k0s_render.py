@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +9,6 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.k0s.remote import SCRIPTS_DIR, script_text, wrap_for_sudo
 from components.k0s.render import (
     default_worker_batch_size,
     parse_key_values,
@@ -121,26 +118,3 @@ def test_default_batch_size_is_ten_percent_at_least_one():
 
 def test_key_value_results_ignore_human_lines():
     assert parse_key_values("mke4k: note\ntoken_id=abc123\nchanged=true\n") == {"token_id": "abc123", "changed": "true"}
-
-
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=60))
-def test_script_inputs_reach_the_script_verbatim(value):
-    """Whatever a value contains (quotes, $(...), newlines), the script sees exactly it."""
-    library = (SCRIPTS_DIR / "lib.sh").read_text()
-    preamble = script_text("admin_kubeconfig", {"NODE_NAME": value}).split(library, 1)[0]
-    probe = f"{preamble}\nprintf '%s' \"$NODE_NAME\""
-    result = subprocess.run(["bash", "-c", probe], capture_output=True, check=True)
-    assert result.stdout.decode() == value
-
-
-def test_input_names_must_be_shell_identifiers():
-    with pytest.raises(ValueError, match="UPPER_CASE"):
-        script_text("admin_kubeconfig", {"bad name; rm -rf /": "x"})
-
-
-def test_sudo_wrapper_runs_the_script_with_bash_as_root_or_via_sudo():
-    command = wrap_for_sudo("echo hi")
-    assert "sudo -n bash" in command and command.startswith("MKE4K_SCRIPT=")
-    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True)
-    assert result.stdout == "hi\n" or "sudo" in result.stderr
-    assert shlex.quote("echo hi") in command

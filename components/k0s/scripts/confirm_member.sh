@@ -2,7 +2,7 @@
 # confirm_member.sh: on the bootstrap controller after a join: wait for the new
 # node's Node object (kubelet roles; Ready is NOT required: the CNI comes later),
 # then invalidate its join token. The bootstrap controller's own member step runs
-# it with an empty TOKEN_ID (it joined with no token). Run as: preamble + lib.sh + this file.
+# it with an empty TOKEN_ID (it joined with no token). Run by run.sh after lib.sh.
 set -euo pipefail
 
 : "${NODE_NAME:?NODE_NAME is required}"
@@ -20,7 +20,7 @@ require_k0s_running_here confirm_member.sh
 
 if role_runs_kubelet "$ROLE"; then
   log "waiting up to ${READY_TIMEOUT_SECONDS}s for node $NODE_NAME to register"
-  wait_until "$READY_TIMEOUT_SECONDS" k0s_node_exists "$NODE_NAME" ||
+  wait_until "$READY_TIMEOUT_SECONDS" "node $NODE_NAME to register with the API" k0s_node_exists "$NODE_NAME" ||
     die "node $NODE_NAME did not register with the API within ${READY_TIMEOUT_SECONDS}s. On $NODE_NAME check 'journalctl -u $(k0s_service_name "$ROLE") -n 200' and 'k0s status'"
   log "node $NODE_NAME is registered (it may stay NotReady until the CNI is installed)"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # host_ready.sh: the first command on every host. Waits for cloud-init, checks
 # root, CPU architecture, OS and the tools the other scripts need.
-# Run as: preamble + lib.sh + this file (see README.md).
+# Run by run.sh after lib.sh (see README.md).
 set -euo pipefail
 
 : "${NEEDS_DOWNLOAD:=false}" # true when stage_k0s.sh will download on this host

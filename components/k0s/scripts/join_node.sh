@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # join_node.sh: join this host to the cluster with the token on stdin, start
-# k0s and wait until it runs. Run as: preamble + lib.sh + this file.
+# k0s and wait until it runs. Run by run.sh after lib.sh.
 set -euo pipefail
 
 : "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
@@ -45,7 +45,7 @@ else
   fi
   log "k0s ${args[*]}"
   "$K0S_BINARY" "${args[@]}" ||
-    die "k0s install $ROLE failed (see above). An invalid or expired token needs a new one: re-run create_join_token.sh (pulumi up does this when the token resource is replaced)"
+    die "k0s install $ROLE failed (the last lines of its output follow). An invalid or expired token needs a new one: re-run create_join_token.sh (pulumi up does this when the token resource is replaced)"
 fi
 
 "$K0S_BINARY" start || die "k0s start failed: check 'journalctl -u $service -n 200'"
@@ -55,7 +55,7 @@ joined() {
   if role_is_controller "$ROLE"; then k0s_readyz_ok; fi
 }
 log "waiting up to ${READY_TIMEOUT_SECONDS}s for k0s to run on $NODE_NAME"
-wait_until "$READY_TIMEOUT_SECONDS" joined ||
+wait_until "$READY_TIMEOUT_SECONDS" "$NODE_NAME to join the cluster" joined ||
   die "k0s on $NODE_NAME did not report running$(role_is_controller "$ROLE" && echo ' with a ready API') within ${READY_TIMEOUT_SECONDS}s. Check: 'journalctl -u $service -n 200' (a rejected or expired token shows there), 'k0s status'; then re-run"
 
 log "$NODE_NAME joined as $ROLE ($(k0s_version))"

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # mke4k shared shell library.
-# Every host script is run as: <preamble of NAME='value' lines> + lib.sh + <script>,
-# in one `bash -c` (under `sudo -n` when the SSH user is not root). This file only
+# run.sh sources this file, then the script, as root, with the step's inputs already
+# set as shell variables and MKE4K_STEP set to "<node> <step>". This file only
 # defines constants and functions; it never reads stdin and never prints secrets.
 set -euo pipefail
 umask 022
 
-# Common inputs (documented defaults; the preamble may override them).
+# Common inputs (documented defaults; a step may set them as arguments of run.sh).
 : "${K0S_BINARY:=/usr/local/bin/k0s}"
 : "${POLL_INTERVAL_SECONDS:=2}"
 
@@ -14,6 +14,7 @@ umask 022
 # shellcheck disable=SC2034
 {
   MKE4K_STATE_DIR=/var/lib/mke4k
+  MKE4K_SCRIPTS_DIR=/var/lib/mke4k/scripts
   MKE4K_STAGING_DIR=/var/lib/mke4k/bin
   MKE4K_SECRETS_DIR=/var/lib/mke4k/tmp
   MKE4K_STAGED_LINK=/var/lib/mke4k/bin/k0s-staged
@@ -22,11 +23,15 @@ umask 022
 }
 
 # ---------------------------------------------------------------- messages
-# Human messages go to stderr; machine-readable key=value results to stdout.
-log() { printf 'mke4k: %s\n' "$*" >&2; }
-warn() { printf 'mke4k: warning: %s\n' "$*" >&2; }
+# Human messages go to stderr, each line "mke4k: [<node> <step>] ..." so that a
+# person following a long `pulumi up` sees which node and step it belongs to (run.sh
+# shows only these lines and keeps the tools' own output in the step's log file);
+# machine-readable key=value results go to stdout.
+mke4k_prefix() { printf 'mke4k: %s' "${MKE4K_STEP:+[$MKE4K_STEP] }"; }
+log() { printf '%s%s\n' "$(mke4k_prefix)" "$*" >&2; }
+warn() { printf '%swarning: %s\n' "$(mke4k_prefix)" "$*" >&2; }
 die() {
-  printf 'mke4k: error: %s\n' "$*" >&2
+  printf '%serror: %s\n' "$(mke4k_prefix)" "$*" >&2
   exit 1
 }
 emit() { printf '%s=%s\n' "$1" "$2"; }
@@ -135,15 +140,32 @@ retry() {
   done
 }
 
-# wait_until TIMEOUT_SECONDS cmd...: poll cmd every POLL_INTERVAL_SECONDS until
-# it succeeds (returns 0) or the timeout passes (returns 1).
+# wait_until TIMEOUT_SECONDS WHAT cmd...: poll cmd every POLL_INTERVAL_SECONDS until
+# it succeeds (returns 0) or the timeout passes (returns 1). A wait longer than a few
+# seconds says what it waits for and for how long (at 5, 15, 30 and 60 s, then every
+# minute), and how long it took.
 wait_until() {
-  local deadline
-  deadline=$(($(date +%s) + $1))
-  shift
+  local timeout=$1 what=$2 start now elapsed next=5
+  shift 2
+  start=$(date +%s)
   while true; do
-    "$@" && return 0
-    [ "$(date +%s)" -ge "$deadline" ] && return 1
+    if "$@"; then
+      elapsed=$(($(date +%s) - start))
+      [ "$elapsed" -lt 5 ] || log "$what: done after ${elapsed}s"
+      return 0
+    fi
+    now=$(date +%s)
+    elapsed=$((now - start))
+    [ "$elapsed" -ge "$timeout" ] && return 1
+    if [ "$elapsed" -ge "$next" ]; then
+      log "waiting for $what (${elapsed}s of ${timeout}s)"
+      case "$next" in
+        5) next=15 ;;
+        15) next=30 ;;
+        30) next=60 ;;
+        *) next=$((next + 60)) ;;
+      esac
+    fi
     sleep "$POLL_INTERVAL_SECONDS"
   done
 }
@@ -183,7 +205,7 @@ fetch() {
   retry "${DOWNLOAD_ATTEMPTS:-4}" "${RETRY_DELAY_SECONDS:-5}" fetch_once "$1" "$2" || status=$?
   case "$status" in
     0) return 0 ;;
-    3) die "could not download $1 (the server answered with a permanent error, see above): check the k0s version and K0S_DOWNLOAD_URL" ;;
+    3) die "could not download $1 (the server answered with a permanent error): check the k0s version and K0S_DOWNLOAD_URL" ;;
     *) die "could not download $1 after ${DOWNLOAD_ATTEMPTS:-4} attempts: check the host's network access (proxy, firewall) or use an airgap mirror / uploaded binary" ;;
   esac
 }

@@ -6,7 +6,7 @@
 # step, deleted only with the whole cluster or after a hand-over made it an
 # ordinary controller): nothing to do here, its own reset refuses while other
 # controllers remain.
-# Run as: preamble + lib.sh + this file (see README.md).
+# Run by run.sh after lib.sh (see README.md).
 set -euo pipefail
 
 : "${NODE_NAME:?NODE_NAME is required}"
@@ -38,20 +38,20 @@ if role_runs_kubelet "$ROLE"; then
     else
       log "draining node $NODE_NAME (timeout $DRAIN_TIMEOUT)"
       "$K0S_BINARY" kubectl drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout="$DRAIN_TIMEOUT" >&2 ||
-        die "draining $NODE_NAME failed (see above); it is left cordoned and nothing was deleted. Resolve the blocking pods (PodDisruptionBudgets, unmanaged pods) or raise DRAIN_TIMEOUT, then re-run"
+        die "draining $NODE_NAME failed (the last lines of its output follow); it is left cordoned and nothing was deleted. Resolve the blocking pods (PodDisruptionBudgets, unmanaged pods) or raise DRAIN_TIMEOUT, then re-run"
     fi
-    "$K0S_BINARY" kubectl delete node "$NODE_NAME" >&2 || die "deleting node $NODE_NAME failed (see above); re-run"
+    "$K0S_BINARY" kubectl delete node "$NODE_NAME" >&2 || die "deleting node $NODE_NAME failed (the last lines of its output follow); re-run"
   else
     log "node $NODE_NAME not found in the API: skipping drain and delete"
   fi
 fi
 
 if role_is_controller "$ROLE"; then
-  members=$(etcd_members) || die "k0s etcd member-list failed (see above): is etcd healthy on this controller?"
+  members=$(etcd_members) || die "k0s etcd member-list failed (the last lines of its output follow): is etcd healthy on this controller?"
   if printf '%s\n' "$members" | awk '{print $2}' | grep -q "^https\?://$PEER_ADDRESS:"; then
     log "removing etcd member $PEER_ADDRESS"
     "$K0S_BINARY" etcd leave --peer-address "$PEER_ADDRESS" ||
-      die "k0s etcd leave --peer-address $PEER_ADDRESS failed (see above); check 'k0s etcd member-list' and re-run"
+      die "k0s etcd leave --peer-address $PEER_ADDRESS failed (the last lines of its output follow); check 'k0s etcd member-list' and re-run"
   else
     log "no etcd member with peer address $PEER_ADDRESS: skipping etcd leave"
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # reset_node.sh: on the node being removed (or during destroy): stop k0s, run
 # k0s reset and remove what mke4k put on the host.
-# Run as: preamble + lib.sh + this file (see README.md).
+# Run by run.sh after lib.sh (see README.md).
 set -euo pipefail
 
 : "${IS_BOOTSTRAP:?IS_BOOTSTRAP is required (true|false)}"
@@ -39,7 +39,7 @@ if k0s_service_installed || [ -d "$K0S_DATA_DIR" ]; then
   [ -x "$reset_binary" ] || reset_binary=$MKE4K_STAGED_LINK
   [ -x "$reset_binary" ] || die "k0s is installed but no k0s binary is left at $K0S_BINARY or $MKE4K_STAGED_LINK to run 'k0s reset' with: stage one (stage_k0s.sh) and re-run"
   log "k0s reset"
-  "$reset_binary" reset >&2 || die "k0s reset failed (see above); fix the cause and re-run"
+  "$reset_binary" reset >&2 || die "k0s reset failed (the last lines of its output follow); fix the cause and re-run"
   changed=true
 else
   log "k0s is not installed on $NODE_NAME: no k0s reset needed"
@@ -51,10 +51,14 @@ for path in "$K0S_BINARY" "$K0S_BINARY.previous" "$K0S_CONFIG_FILE"; do
     changed=true
   fi
 done
-if [ -d "$MKE4K_STATE_DIR" ]; then
-  rm -rf "$MKE4K_STATE_DIR"
-  changed=true
-fi
+# Everything mke4k kept here goes, except its scripts (a re-run of this step, or a
+# later delete recorded in the state, still needs them; they hold no secret).
+for path in "$MKE4K_STATE_DIR"/* "$MKE4K_STATE_DIR"/.[!.]*; do
+  if [ -e "$path" ] && [ "$path" != "$MKE4K_SCRIPTS_DIR" ]; then
+    rm -rf "$path"
+    changed=true
+  fi
+done
 rmdir "$(dirname "$K0S_CONFIG_FILE")" 2>/dev/null || true
 
 if [ "$changed" = true ]; then

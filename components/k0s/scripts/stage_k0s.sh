@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # stage_k0s.sh: put a verified k0s binary at /var/lib/mke4k/bin/k0s-$K0S_VERSION
 # and point /var/lib/mke4k/bin/k0s-staged at it. Fails closed on any checksum
-# mismatch. Run as: preamble + lib.sh + this file (see README.md).
+# mismatch. Run by run.sh after lib.sh (see README.md).
 set -euo pipefail
 
 : "${K0S_VERSION:?K0S_VERSION is required (e.g. v1.32.11+k0s.0)}"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # upgrade_node.sh: upgrade k0s on one node to a staged version: cordon+drain,
 # stop, swap the binary, start, wait ready, uncordon.
-# Workers get the admin kubeconfig on stdin. Run as: preamble + lib.sh + this file.
+# Workers get the admin kubeconfig on stdin. Run by run.sh after lib.sh.
 set -euo pipefail
 
 : "${K0S_VERSION:?K0S_VERSION is required (e.g. v1.32.11+k0s.0)}"
@@ -55,9 +55,9 @@ step() { # step DESCRIPTION cmd...: run one upgrade step, explain recovery on fa
   log "$what"
   "$@" >&2 && return 0
   if [ "$stopped" = true ]; then
-    die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (see above); k0s may be stopped on this node. Recover by fixing the cause and re-running the upgrade (it resumes), or roll back: 'k0s stop; cp $K0S_BINARY.previous $K0S_BINARY; k0s start', then 'k0s kubectl uncordon $NODE_NAME'. Logs: 'journalctl -u $service -n 200'"
+    die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (the last lines of its output follow); k0s may be stopped on this node. Recover by fixing the cause and re-running the upgrade (it resumes), or roll back: 'k0s stop; cp $K0S_BINARY.previous $K0S_BINARY; k0s start', then 'k0s kubectl uncordon $NODE_NAME'. Logs: 'journalctl -u $service -n 200'"
   fi
-  die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (see above) before k0s was stopped; k0s still runs ${current:-the old version}.$([ "$kubelet" = true ] && [ "$DRAIN" = true ] && echo " The node may be left cordoned: 'k0s kubectl uncordon $NODE_NAME'"). Fix the cause and re-run"
+  die "upgrade of $NODE_NAME to $K0S_VERSION failed at step '$what' (the last lines of its output follow) before k0s was stopped; k0s still runs ${current:-the old version}.$([ "$kubelet" = true ] && [ "$DRAIN" = true ] && echo " The node may be left cordoned: 'k0s kubectl uncordon $NODE_NAME'"). Fix the cause and re-run"
 }
 swap_binary() {
   if [ -x "$K0S_BINARY" ]; then
@@ -66,9 +66,9 @@ swap_binary() {
   install_binary "$staged"
 }
 wait_ready() {
-  wait_until "$READY_TIMEOUT_SECONDS" k0s_running || return 1
+  wait_until "$READY_TIMEOUT_SECONDS" "k0s to run on $NODE_NAME" k0s_running || return 1
   if role_is_controller "$ROLE"; then
-    wait_until "$READY_TIMEOUT_SECONDS" k0s_readyz_ok || return 1
+    wait_until "$READY_TIMEOUT_SECONDS" "the API on $NODE_NAME to answer /readyz" k0s_readyz_ok || return 1
   fi
   if [ "$kubelet" = true ]; then
     "${kubectl[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout="${READY_TIMEOUT_SECONDS}s"

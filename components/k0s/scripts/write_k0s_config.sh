@@ -4,10 +4,9 @@
 # On a controller that already runs k0s: refuses changes to immutable settings
 # (service CIDR, CNI provider, pod CIDR) and restarts k0s, waiting for /readyz,
 # so a config change rolls through the controllers one at a time.
-# Run as: preamble + lib.sh + this file (see README.md).
+# The rendered k0s.yaml arrives on stdin. Run by run.sh (see README.md).
 set -euo pipefail
 
-: "${K0S_CONFIG_B64:?K0S_CONFIG_B64 is required (base64 of the rendered k0s.yaml)}"
 : "${READY_TIMEOUT_SECONDS:=300}"
 
 require_root
@@ -24,8 +23,8 @@ config_dir=$(dirname "$K0S_CONFIG_FILE")
 mkdir -p "$config_dir"
 new=$(mktemp "$config_dir/.k0s.yaml.XXXXXX")
 register_cleanup "$new"
-printf '%s' "$K0S_CONFIG_B64" | base64 -d >"$new" 2>/dev/null ||
-  die "K0S_CONFIG_B64 is not valid base64; $K0S_CONFIG_FILE left untouched"
+cat >"$new"
+[ -s "$new" ] || die "no k0s.yaml on stdin (the program sends the rendered config there); $K0S_CONFIG_FILE left untouched"
 
 if [ -f "$K0S_CONFIG_FILE" ] && cmp -s "$new" "$K0S_CONFIG_FILE"; then
   chmod 0600 "$K0S_CONFIG_FILE"
@@ -60,7 +59,7 @@ if k0s_running; then
   log "k0s is running: restarting it to apply the new config"
   "$K0S_BINARY" stop
   "$K0S_BINARY" start
-  wait_until "$READY_TIMEOUT_SECONDS" k0s_readyz_ok ||
+  wait_until "$READY_TIMEOUT_SECONDS" "the API to answer /readyz after the restart" k0s_readyz_ok ||
     die "the API did not become ready within ${READY_TIMEOUT_SECONDS}s after the restart. Check 'journalctl -u k0scontroller -n 200' and 'k0s status'; the new config is in place"
   emit restarted true
 fi
