@@ -85,6 +85,8 @@ class CalicoImages(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     operator: Image
+    repository: str
+    """Upstream repository of the components (``<repository>/<component>:<calico version>``)."""
     components: tuple[str, ...]
 
 
