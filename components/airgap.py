@@ -22,12 +22,14 @@ and templates pull. They are listed as notes.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from components.image_refs import DOCKER_HUB, registry_host_of, split_host
+from components.k0s.containerd import encode_registry_files, render_registry_files
 from components.k0s.render import MirroredImage, k0s_images_config, k0s_system_images
 from components.platform.values import (
     calico_needs_crd_chart,
@@ -307,3 +309,35 @@ def node_ca_pem(settings: Settings, base_dir: Path | None = None) -> str | None:
 def image_references(images: Iterable[MirroredImage]) -> list[str]:
     """The mirror references of ``images``, in order, without duplicates."""
     return list(dict.fromkeys(i.target for i in images))
+
+
+# --------------------------------------------------------------------------- #
+# Host script inputs (the lead wires them into the per-node chain)
+# --------------------------------------------------------------------------- #
+
+
+def has_credentials(settings: Settings) -> bool:
+    """Whether the nodes authenticate to the mirror (then the token goes on the scripts' stdin)."""
+    return settings.registry.username is not None and settings.registry.password is not None
+
+
+def preflight_inputs(manifest: MirrorManifest, ca_pem: str | None, *, with_credentials: bool) -> dict[str, str]:
+    """``registry_preflight.sh`` inputs: every listed image and chart, the CA, whether stdin has credentials."""
+    charts = [f"{c.target.removeprefix('oci://')}:{c.oci_tag}" for c in manifest.charts]
+    return {
+        "REGISTRY_IMAGES": "".join(f"{ref}\n" for ref in image_references(manifest.images)),
+        "REGISTRY_CHARTS": "".join(f"{ref}\n" for ref in dict.fromkeys(charts)),
+        "REGISTRY_CA_B64": base64.b64encode(ca_pem.encode()).decode() if ca_pem else "",
+        "HAS_CREDENTIALS": str(with_credentials).lower(),
+    }
+
+
+def configure_registry_inputs(settings: Settings, manifest: MirrorManifest, ca_pem: str | None) -> dict[str, str]:
+    """``configure_registry.sh`` inputs for the stack's mirror (the rendered containerd files)."""
+    files = render_registry_files(
+        image_registry=_image_registry(settings),
+        mirrored_registries=mirrored_registries(settings, manifest),
+        ca_pem=ca_pem,
+        with_credentials=has_credentials(settings),
+    )
+    return {"REGISTRY_FILES": encode_registry_files(files), "HAS_CREDENTIALS": str(has_credentials(settings)).lower()}
