@@ -6,22 +6,20 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.shared import shared_folder
+
 ENV_VAR = "MKE4K_CHARTS_DIR"
 
 
 def charts_dir() -> Path | None:
     """The charts directory, or None when it does not exist."""
-    configured = os.environ.get(ENV_VAR)
-    path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "charts"
-    return path if path.is_dir() else None
+    return shared_folder(ENV_VAR, "charts")
 
 
 def chart_values(folder: str) -> dict[str, Any]:

@@ -103,55 +103,13 @@ class LoopbackRegistry:
     # ------------------------------------------------------------------ setup
     def _make_certificates(self) -> None:
         d = self.dir
-        _openssl(
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(d / "ca.key"),
-            "-out",
-            str(d / "ca.crt"),
-            "-days",
-            "2",
-            "-subj",
-            "/CN=mke4k test registry CA",
-        )
-        _openssl(
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            str(d / "server.key"),
-            "-out",
-            str(d / "server.csr"),
-            "-subj",
-            "/CN=127.0.0.1",
-        )
+        new_key = ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        _openssl(*new_key, "-x509", "-keyout", str(d / "ca.key"), "-out", str(d / "ca.crt"), "-days", "2",
+                 "-subj", "/CN=mke4k test registry CA")  # fmt: skip
+        _openssl(*new_key, "-keyout", str(d / "server.key"), "-out", str(d / "server.csr"), "-subj", "/CN=127.0.0.1")
         (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
-        _openssl(
-            "x509",
-            "-req",
-            "-in",
-            str(d / "server.csr"),
-            "-CA",
-            str(d / "ca.crt"),
-            "-CAkey",
-            str(d / "ca.key"),
-            "-CAcreateserial",
-            "-out",
-            str(d / "server.crt"),
-            "-days",
-            "2",
-            "-extfile",
-            str(d / "san.ext"),
-        )
+        _openssl("x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.crt"), "-CAkey", str(d / "ca.key"),
+                 "-CAcreateserial", "-out", str(d / "server.crt"), "-days", "2", "-extfile", str(d / "san.ext"))  # fmt: skip
 
     def _wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
