@@ -7,11 +7,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STACK ?= dev
+WHAT ?= all
+SCRIPT ?= preflight
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview engine e2e bench clean
+.PHONY: help test lint docs docs-check preview airgap-list airgap-script engine e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +51,12 @@ preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local
 	pulumi login --non-interactive "$(PULUMI_BACKEND_URL)"
 	pulumi stack select --non-interactive --create "$(STACK)"
 	pulumi preview --non-interactive --diff --stack "$(STACK)"
+
+airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart/file lines (WHAT=images|charts|files)
+	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --what "$(WHAT)"
+
+airgap-script: $(VENV)/.installed ## Print STACK's registry_preflight.sh or configure_registry.sh with inputs (SCRIPT=preflight|configure)
+	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --script "$(SCRIPT)"
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
+from components.airgap import k0s_config_with_mirror
 from components.hosts import build_hosts
 from components.hosts.node import Hosts
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
@@ -78,7 +79,7 @@ class MkeCluster(pulumi.ComponentResource):
                 K0sClusterArgs(
                     cluster_name=name,
                     hosts=self.hosts,
-                    k0s=settings.k0s,
+                    k0s=settings.k0s.model_copy(update={"config": k0s_config_with_mirror(settings)}),
                     k0s_version=resolved(settings.k0s.version, "k0s.version"),
                     network=settings.network,
                     ssh=settings.ssh,

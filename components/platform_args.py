@@ -59,7 +59,9 @@ def platform_args(
 
 def _registry(settings: Settings) -> RegistryArgs | None:
     registry = settings.registry
-    if not any((registry.image_registry, registry.chart_registry, registry.username, registry.ca_file)):
+    if not any(
+        (registry.image_registry, registry.chart_registry, registry.username, registry.ca_file, registry.ca_data)
+    ):
         return None
     password = registry.password.get_secret_value() if registry.password else None
     return RegistryArgs(
@@ -68,4 +70,5 @@ def _registry(settings: Settings) -> RegistryArgs | None:
         username=registry.username,
         password=pulumi.Output.secret(password) if password is not None else None,
         ca_file=registry.ca_file,
+        ca_data=registry.ca_data,
     )

@@ -30,14 +30,76 @@ class Release(BaseModel):
     mkeOperatorChart: str
 
 
+class Image(BaseModel):
+    """One container image: repository (with its registry host) and tag."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    image: str
+    version: str
+
+    @property
+    def reference(self) -> str:
+        """``<image>:<version>``."""
+        return f"{self.image}:{self.version}"
+
+
+class K0sCalicoImages(BaseModel):
+    """k0s's own Calico images (used only with k0s network provider ``calico``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cni: Image
+    node: Image
+    kubecontrollers: Image
+
+
+class K0sKubeRouterImages(BaseModel):
+    """k0s's kube-router images (used only with k0s network provider ``kuberouter``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cni: Image
+    cniInstaller: Image
+
+
+class K0sImages(BaseModel):
+    """Every image one k0s version knows (its ``Image Constants``), keyed like ``spec.images``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    konnectivity: Image
+    pushgateway: Image
+    metricsserver: Image
+    kubeproxy: Image
+    coredns: Image
+    pause: Image
+    envoy: Image
+    calico: K0sCalicoImages
+    kuberouter: K0sKubeRouterImages
+
+
+class CalicoImages(BaseModel):
+    """What the tigera-operator chart of one Calico version pulls for the MKE 4k profile."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    operator: Image
+    repository: str
+    """Upstream repository of the components (``<repository>/<component>:<calico version>``)."""
+    components: tuple[str, ...]
+
+
 class ReleaseMatrix(BaseModel):
-    """All known releases, the latest GA one, and Calico's Kubernetes support ranges."""
+    """All known releases, the latest GA one, Calico's Kubernetes support ranges and image lists."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     latestGA: str
     releases: dict[str, Release]
     calicoKubernetes: dict[str, tuple[str, str]]
+    k0sImages: dict[str, K0sImages]
+    calicoImages: dict[str, CalicoImages]
 
     def release(self, version: str) -> Release:
         """Return the release ``version`` (``4.1.5`` or ``v4.1.5``); KeyError if unknown."""

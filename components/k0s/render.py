@@ -8,11 +8,14 @@ schema.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from components.image_refs import mirror_reference
+from components.release_matrix import Image, K0sImages
 from components.settings import deep_merge
 from components.settings.network import NetworkSettings
 
@@ -106,3 +109,95 @@ def parse_key_values(stdout: str) -> dict[str, str]:
         if sep and key.isidentifier():
             result[key] = value
     return result
+
+
+# --------------------------------------------------------------------------- #
+# k0s system images from a mirror (airgap)
+# --------------------------------------------------------------------------- #
+
+K0S_PULLED_IMAGES: tuple[str, ...] = ("konnectivity", "metricsserver", "kubeproxy", "coredns", "pause")
+"""The ``spec.images`` entries a cluster with network provider ``custom`` pulls.
+
+Not pulled, so neither rendered nor listed: ``calico`` and ``kuberouter`` (k0s installs
+no CNI with provider ``custom``; Calico's images come from the tigera-operator chart),
+``pushgateway`` (only with ``k0s controller --enable-metrics-scraper``, never passed).
+``envoy`` is pulled only with node-local load balancing (see :func:`k0s_system_images`).
+"""
+
+
+@dataclass(frozen=True)
+class MirroredImage:
+    """One image a cluster pulls: where it comes from upstream and where the mirror keeps it.
+
+    Attributes:
+        component: what uses it, e.g. ``k0s/kubeproxy``.
+        source_image: the upstream repository (with its registry host) to copy from.
+        target_image: the mirror repository the cluster pulls from.
+        version: the tag (optionally ``tag@sha256:...``), the same on both sides.
+    """
+
+    component: str
+    source_image: str
+    target_image: str
+    version: str
+
+    @property
+    def source(self) -> str:
+        """The upstream reference ``image:tag``."""
+        return f"{self.source_image}:{self.version}"
+
+    @property
+    def target(self) -> str:
+        """The mirror reference ``image:tag``."""
+        return f"{self.target_image}:{self.version}"
+
+
+def _uses_node_local_load_balancing(config: Mapping[str, Any]) -> bool:
+    nllb = ((config.get("spec") or {}).get("network") or {}).get("nodeLocalLoadBalancing") or {}
+    return nllb.get("enabled") is True
+
+
+def k0s_system_images(known: K0sImages, *, image_registry: str, config: Mapping[str, Any]) -> list[MirroredImage]:
+    """The k0s system images a cluster with ``config`` (the extra ClusterConfig) pulls, mirrored.
+
+    ``known`` are the k0s version's own images (release matrix). An image set in
+    ``config``'s ``spec.images.<name>`` replaces the upstream source (its ``image`` and/or
+    ``version``); the mirror copy is pulled either way. ``envoy`` is included when
+    ``config`` enables ``spec.network.nodeLocalLoadBalancing``.
+    """
+    overrides = ((config.get("spec") or {}).get("images")) or {}
+    names = list(K0S_PULLED_IMAGES) + (["envoy"] if _uses_node_local_load_balancing(config) else [])
+    result = []
+    for name in names:
+        default: Image = getattr(known, name)
+        given = overrides.get(name) if name != "envoy" else None
+        image = Image(
+            image=(given or {}).get("image", default.image), version=(given or {}).get("version", default.version)
+        )
+        result.append(
+            MirroredImage(
+                component=f"k0s/{name}",
+                source_image=image.image,
+                target_image=mirror_reference(image.image, image_registry),
+                version=image.version,
+            )
+        )
+    return result
+
+
+def k0s_images_config(images: Sequence[MirroredImage]) -> dict[str, Any]:
+    """The ClusterConfig fragment that makes k0s pull ``images`` (their targets).
+
+    Each entry is an explicit ``spec.images.<name>`` (``image`` + ``version``); envoy goes
+    to ``spec.network.nodeLocalLoadBalancing.envoyProxy.image``. ``spec.images.repository``
+    is left unset: k0s would rewrite the explicit images' host a second time.
+    """
+    spec: dict[str, Any] = {}
+    for item in images:
+        name = item.component.removeprefix("k0s/")
+        entry = {"image": item.target_image, "version": item.version}
+        if name == "envoy":
+            spec.setdefault("network", {})["nodeLocalLoadBalancing"] = {"envoyProxy": {"image": entry}}
+        else:
+            spec.setdefault("images", {})[name] = entry
+    return {"spec": spec}

@@ -7,6 +7,8 @@ mapping in stack-config shape; keys set in the stack config override it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +58,10 @@ def _mapping(spec: dict[str, Any], hosts: list[Any], path: Path) -> dict[str, An
     network = _network(spec.get("network") or {})
     if network:
         result["network"] = network
-    registries = spec.get("registries") or {}
-    if (spec.get("airgap") or {}).get("enabled") and registries:
-        result["registry"] = {
-            key: value
-            for key, value in (
-                ("imageRegistry", (registries.get("imageRegistry") or {}).get("url")),
-                ("chartRegistry", (registries.get("chartRegistry") or {}).get("url")),
-            )
-            if value
-        }
+    if (spec.get("airgap") or {}).get("enabled"):
+        registry = airgap_registries(spec.get("registries") or {}, path)
+        if registry:
+            result["registry"] = registry
     return result
 
 
@@ -109,3 +105,96 @@ def _network(network: dict[str, Any]) -> dict[str, Any]:
                 if extra.get(source) is not None:
                     result[target] = extra[source]
     return result
+
+
+# --------------------------------------------------------------------------- airgap registries
+_REGISTRY_KEYS = {"url", "caData", "username", "password", "credentialsSecretName"}
+
+
+def airgap_registries(registries: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``spec.registries`` of an airgapped mke4.yaml as ``mke4k:registry`` settings.
+
+    Carried over: the image and chart registry URLs, the CA (``caData``, PEM or base64 of
+    PEM; one bundle for both registries) and inline credentials (the password becomes a
+    secret setting). Refused, with the fix: no image registry, ``http://`` registries,
+    different CAs or credentials per registry, a ``credentialsSecretName`` (a Secret in a
+    cluster mke4k cannot read) and keys mke4k does not know.
+    """
+    issues: list[Issue] = []
+    found: dict[str, dict[str, Any]] = {}
+    for name in ("imageRegistry", "chartRegistry"):
+        entry = registries.get(name) or {}
+        where = f"'{path}': spec.registries.{name}"
+        if not isinstance(entry, dict):
+            issues.append(Issue(KEY, f"{where} is not a mapping.", "write url/caData under it."))
+            continue
+        unknown = sorted(set(entry) - _REGISTRY_KEYS)
+        if unknown:
+            issues.append(
+                Issue(
+                    KEY,
+                    f"{where} has keys mke4k cannot honour: {', '.join(unknown)}.",
+                    "remove them, or set the matching mke4k:registry keys.",
+                )
+            )
+        if entry.get("credentialsSecretName"):
+            issues.append(
+                Issue(
+                    KEY,
+                    f"{where}.credentialsSecretName names a Secret in the cluster; mke4k needs the credentials before "
+                    "the cluster exists.",
+                    "remove it and set mke4k:registry.username and (as a secret) mke4k:registry.password.",
+                )
+            )
+        if str(entry.get("url") or "").startswith("http://"):
+            issues.append(
+                Issue(KEY, f"{where}.url uses plain http.", "serve the registry over HTTPS (MKE 4k requires it).")
+            )
+        found[name] = entry
+    image_url = (found.get("imageRegistry") or {}).get("url")
+    if not image_url:
+        issues.append(
+            Issue(KEY, f"'{path}': airgap is enabled but spec.registries.imageRegistry.url is empty.", "set it.")
+        )
+    cas = {_pem(entry.get("caData")) for entry in found.values()} - {None}
+    if len(cas) > 1:
+        issues.append(
+            Issue(
+                KEY,
+                f"'{path}': the image and chart registries have different caData; mke4k trusts one CA bundle.",
+                "put both CAs in one bundle in both entries.",
+            )
+        )
+    logins = {(entry.get("username"), entry.get("password")) for entry in found.values()} - {(None, None)}
+    if len(logins) > 1:
+        issues.append(
+            Issue(
+                KEY,
+                f"'{path}': the image and chart registries have different credentials; mke4k uses one login.",
+                "use one account for both.",
+            )
+        )
+    if issues:
+        raise SettingsError(issues)
+    result: dict[str, Any] = {"imageRegistry": image_url.removeprefix("https://")}
+    chart_url = (found.get("chartRegistry") or {}).get("url")
+    if chart_url:
+        result["chartRegistry"] = chart_url
+    if cas:
+        result["caData"] = cas.pop()
+    if logins:
+        result["username"], result["password"] = logins.pop()
+    return result
+
+
+def _pem(value: Any) -> str | None:
+    """``caData`` as PEM: as given, or decoded when it is base64 of PEM; None when empty."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    if "-----BEGIN" in value:
+        return value
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return value
+    return decoded if "-----BEGIN" in decoded else value

@@ -68,6 +68,32 @@ class RegistrySettings(SettingsModel):
     username: str | None = Field(None, description="Registry user.")
     password: SecretStr | None = Field(None, description="Registry password or token (secret).")
     ca_file: str | None = Field(None, description="Path on the runner to the registry CA bundle (PEM).")
+    ca_data: str | None = Field(
+        None,
+        description="The registry CA bundle inline (PEM), like mke4.yaml's caData. Nodes' containerd trusts it "
+        "(or the contents of caFile when this is unset). A certificate is public: not a secret.",
+    )
+    mirrored_registries: list[str] | None = Field(
+        None,
+        description="Public registries (host[:port]) whose images the nodes pull from imageRegistry instead, "
+        "keeping the image path (quay.io/a/b -> <imageRegistry>/a/b). Default: every registry the stack's "
+        "images come from, and docker.io.",
+    )
+
+    @field_validator("ca_data")
+    @classmethod
+    def _pem(cls, value: str | None) -> str | None:
+        if value is not None and "-----BEGIN CERTIFICATE-----" not in value:
+            raise ValueError("is not a PEM certificate bundle (no '-----BEGIN CERTIFICATE-----' line)")
+        return value
+
+    @field_validator("mirrored_registries")
+    @classmethod
+    def _hosts(cls, value: list[str] | None) -> list[str] | None:
+        for host in value or []:
+            if not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?", host):
+                raise ValueError(f"'{host}' is not a registry host; write it like quay.io or registry.local:5000")
+        return value
 
     @field_validator("chart_registry")
     @classmethod

@@ -17,6 +17,7 @@ from .hosts import CONTROLLER_ROLES
 from .k0s import PROTECTED_K0S_CONFIG_PATHS, kubernetes_minor, protected_paths_in
 from .network import parse_ipv4_network
 from .platform import MKE_OPERATOR_CHART
+from .registry_rules import registry_issues
 from .root import LAYER_ORDER, Settings
 
 Rule = Callable[[Settings], Iterable[Issue]]
@@ -253,4 +254,14 @@ def resolved_calico_version(s: Settings) -> str | None:
     return release.calico if release else None
 
 
-RULES: tuple[Rule, ...] = (_mke_version, _layers, _controllers, _static_hosts, _networks, _aws, _k0s, _platform)
+RULES: tuple[Rule, ...] = (
+    _mke_version,
+    _layers,
+    _controllers,
+    _static_hosts,
+    _networks,
+    _aws,
+    _k0s,
+    _platform,
+    registry_issues,
+)

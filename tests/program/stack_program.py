@@ -13,7 +13,7 @@ from tests.program.hosts_helpers import HostsMocks
 from tests.support.recording_mocks import Recording, run_program
 
 REPO = Path(__file__).resolve().parents[2]
-SHIPPED_STACKS = ("dev", "staging", "prod", "lab")
+SHIPPED_STACKS = ("dev", "staging", "prod", "lab", "airgap")
 KUBECONFIG = """apiVersion: v1
 kind: Config
 clusters:

@@ -16,9 +16,10 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 
 @pytest.fixture(autouse=True)
 def lab_key(tmp_path, monkeypatch):
-    """The lab stack reads ~/.ssh/mke4k-lab: give it one in a scratch HOME."""
+    """The lab and airgap stacks read ~/.ssh/mke4k-lab and ~/.ssh/mke4k-airgap: give them keys in a scratch HOME."""
     (tmp_path / ".ssh").mkdir()
     (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
+    (tmp_path / ".ssh" / "mke4k-airgap").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nairgap-secret\n")
     monkeypatch.setenv("HOME", str(tmp_path))
 
 
@@ -30,7 +31,8 @@ def test_every_shipped_stack_builds_all_three_layers(stack):
     node_chains = recording.by_type("mke4k:k0s:K0sNode")
     installs = [r for r in recording.by_type(COMMAND) if r.name.endswith("-k0s-install")]
     assert len(installs) == len(node_chains) >= 2
-    calico = next(r for r in recording.by_type(RELEASE) if r.inputs["chart"] == "tigera-operator")
+    # "tigera-operator" from the Calico repository, or oci://<chartRegistry>/tigera-operator (airgap)
+    calico = next(r for r in recording.by_type(RELEASE) if r.inputs["chart"].rsplit("/", 1)[-1] == "tigera-operator")
     first_install = installs[0]
     assert recording.depends_on(calico, first_install), "Calico must wait for the cluster"
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -38,15 +37,14 @@ import jsonschema
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.support.shared import shared_folder
+
 ENV_VAR = "MKE4K_SCHEMAS_DIR"
 
 
 def schemas_dir() -> Path | None:
     """The schemas directory, or None when it does not exist."""
-    configured = os.environ.get(ENV_VAR)
-    path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "schemas"
-    return path if path.is_dir() else None
+    return shared_folder(ENV_VAR, "schemas")
 
 
 def require_schemas_dir() -> Path:

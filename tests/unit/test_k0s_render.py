@@ -27,6 +27,7 @@ K0S_SCHEMA = ("k0s", "v1.32.11+k0s.0", "k0s.k0sproject.io_clusterconfigs.yaml")
 def settings_for_stack(stack, tmp_path, monkeypatch):
     (tmp_path / ".ssh").mkdir(exist_ok=True)
     (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    (tmp_path / ".ssh" / "mke4k-airgap").write_text("key")
     monkeypatch.setenv("HOME", str(tmp_path))
     raw = {k.split(":", 1)[1]: v for k, v in stack_config(stack).items() if k.startswith("mke4k:")}
     return settings_from_mapping(raw, stack=stack, base_dir=Path("."))

@@ -58,6 +58,7 @@ def fake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     (home / ".ssh").mkdir(parents=True)
     (home / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ndummy\n")
+    (home / ".ssh" / "mke4k-airgap").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ndummy\n")
     monkeypatch.setenv("HOME", str(home))
     return home
 
