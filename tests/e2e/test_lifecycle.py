@@ -210,7 +210,7 @@ def is_secret(value: Any) -> bool:
 
 def assert_secrets_kept(project: PulumiProject, run: Run) -> None:
     """The SSH key, join tokens and kubeconfig are secrets in the state and not in ``run``'s output."""
-    assert "mke4k: host ready" in run.output, "command output is not logged"
+    assert "mke4k: [c1 host-ready] host ready" in run.output, "command output is not streamed"
     assert "PRIVATE KEY" not in run.output
     plain = json.loads(project.pulumi("stack", "export", "--show-secrets").stdout)
     for resource in plain["deployment"]["resources"]:

@@ -24,7 +24,7 @@ export GOTOOLCHAIN=local
 export CGO_ENABLED=0
 
 mkdir -p "$OUT_DIR"
-key=$({ cat "$here/go.mod" "$here/go.sum" "$here/main.go"; go env GOVERSION; } | sha256sum | cut -d' ' -f1)
+key=$({ cat "$here/go.mod" "$here/go.sum" "$here"/*.go; go env GOVERSION; } | sha256sum | cut -d' ' -f1)
 
 if [[ -x $BINARY && -f $STAMP && "$(cat "$STAMP")" == "$key" ]]; then
   echo "command stand-in: up to date ($BINARY)"

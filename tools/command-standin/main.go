@@ -1,39 +1,36 @@
 // TEST STAND-IN — this is NOT the real pulumi-command provider.
 //
-// pulumi-resource-command (stand-in) implements only what the mke4k program uses of
-// `command:remote:Command`, so that the end-to-end test (tests/e2e) can run a real
-// Pulumi engine. It exists only because the real provider
+// pulumi-resource-command (stand-in) implements what the mke4k program uses of the
+// command provider — `command:remote:Command`, `command:local:Command` and
+// `command:remote:CopyToRemote` — so that the end-to-end tests (tests/e2e) can run a
+// real Pulumi engine. It exists only because the real provider
 // (github.com/pulumi/pulumi-command/provider) cannot be fetched from the Go module
-// proxy reachable here. See README.md in this folder for what it implements and
-// what it does not. Never ship or install it outside the test engine cache.
-//
-// Semantics follow the real provider's documentation (docs: facts.md section 8):
-//   - Check echoes the new inputs (with connection defaults filled in).
-//   - Diff: a change in `triggers` replaces; any other input change updates; else none.
-//   - Create runs `create`, Update runs `update` (or `create` when unset), Delete runs
-//     `delete` (when set) over SSH with the stored connection; stdin is fed when set.
-//   - stdout/stderr are captured with one trailing newline removed; a non-zero exit
-//     is an error that carries stdout and stderr.
-//   - Output is logged to the engine (info) as `logging` says, after the command ends.
+// proxy reachable here. It follows the real provider v1.2.1 where an operator can see
+// the difference (README.md lists what it does and any difference that remains):
+//   - Check fills the connection defaults; Diff: a change in `triggers` replaces, any
+//     other input change updates (`source`/`remotePath` for CopyToRemote).
+//   - Dial: `dialErrorLimit + 1` attempts (-1: unlimited), backoff 100 ms x1.5 capped
+//     at 5 s (the Pulumi SDK's retry.Until, as the real one); `perDialTimeout` bounds
+//     only the TCP connect, not the SSH handshake (a host that never sends a banner
+//     hangs, as with the real provider).
+//   - Output streams line by line to the engine as status messages while the command
+//     runs, as `logging` says; a failure is "<exit error>: running <quoted command>:\n
+//     <stdout and stderr>".
+//   - `environment` is sent with SSH setenv (a refusal fails the step);
+//     `addPreviousOutputInEnv` (default true) offers the previous stdout/stderr as
+//     PULUMI_COMMAND_STDOUT/STDERR (a refusal is a warning).
 //   - Secrets stay secrets: inputs are kept as given in the outputs.
-//   - The host key is not checked (as the real provider without `hostKey`).
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sort"
 	"strconv"
-	"strings"
-	"time"
 
-	"golang.org/x/crypto/ssh"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -49,13 +46,21 @@ import (
 const (
 	providerName    = "command"
 	providerVersion = "1.2.1"
-	remoteCommand   = "command:remote:Command"
 )
 
-// inputKeys are the inputs of command:remote:Command; everything else in a state is an output.
-var inputKeys = []string{
-	"connection", "create", "update", "delete", "stdin", "triggers",
-	"logging", "environment", "addPreviousOutputInEnv",
+// kind is one resource type the stand-in implements.
+type kind interface {
+	// inputKeys are the inputs of the type; everything else in a state is an output.
+	inputKeys() []string
+	create(ctx context.Context, r *request, ins resource.PropertyMap) (resource.PropertyMap, error)
+	update(ctx context.Context, r *request, olds, news resource.PropertyMap) (resource.PropertyMap, error)
+	delete(ctx context.Context, r *request, state resource.PropertyMap) error
+}
+
+var kinds = map[string]kind{
+	"command:remote:Command":      remoteCommand{},
+	"command:local:Command":       localCommand{},
+	"command:remote:CopyToRemote": copyToRemote{},
 }
 
 func main() {
@@ -73,6 +78,26 @@ type standin struct {
 	host *provider.HostClient
 }
 
+// request is what a resource operation needs to talk back to the engine.
+type request struct {
+	host *provider.HostClient
+	urn  resource.URN
+}
+
+// status logs one ephemeral status line on the resource (the real provider's InfoStatus).
+func (r *request) status(ctx context.Context, sev diag.Severity, msg string) {
+	if r.host != nil {
+		_ = r.host.LogStatus(ctx, sev, r.urn, msg)
+	}
+}
+
+// log logs one message on the resource that stays in the final output.
+func (r *request) log(ctx context.Context, sev diag.Severity, msg string) {
+	if r.host != nil {
+		_ = r.host.Log(ctx, sev, r.urn, msg)
+	}
+}
+
 // --- marshalling ---------------------------------------------------------------------
 
 var keepOpts = plugin.MarshalOptions{KeepSecrets: true, KeepUnknowns: true, SkipNulls: true}
@@ -86,16 +111,17 @@ func unmarshal(s *structpb.Struct, opts plugin.MarshalOptions) (resource.Propert
 }
 
 func marshal(m resource.PropertyMap) (*structpb.Struct, error) {
-	return plugin.MarshalProperties(m, plugin.MarshalOptions{KeepSecrets: true, KeepUnknowns: true, SkipNulls: true})
+	return plugin.MarshalProperties(m, keepOpts)
 }
 
-func checkType(urn string) error {
+func kindOf(urn string) (kind, error) {
 	t := resource.URN(urn).Type().String()
-	if t != remoteCommand {
-		return status.Errorf(codes.Unimplemented,
-			"pulumi-resource-command TEST STAND-IN implements only %s, not %s", remoteCommand, t)
+	k, ok := kinds[t]
+	if !ok {
+		return nil, status.Errorf(codes.Unimplemented,
+			"pulumi-resource-command TEST STAND-IN does not implement %s", t)
 	}
-	return nil
+	return k, nil
 }
 
 // --- plugin / configuration ----------------------------------------------------------
@@ -128,7 +154,7 @@ func (p *standin) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error
 
 // Check echoes the new inputs, with the connection defaults of the real schema filled in.
 func (p *standin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	if _, err := kindOf(req.GetUrn()); err != nil {
 		return nil, err
 	}
 	news, err := unmarshal(req.GetNews(), keepOpts)
@@ -145,34 +171,10 @@ func (p *standin) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumi
 	return &pulumirpc.CheckResponse{Inputs: out}, nil
 }
 
-func withConnectionDefaults(v resource.PropertyValue) resource.PropertyValue {
-	if v.IsSecret() {
-		return resource.MakeSecret(withConnectionDefaults(v.SecretValue().Element))
-	}
-	if !v.IsObject() {
-		return v
-	}
-	obj := v.ObjectValue().Copy()
-	defaults := map[resource.PropertyKey]resource.PropertyValue{
-		"port":           resource.NewNumberProperty(22),
-		"user":           resource.NewStringProperty("root"),
-		"dialErrorLimit": resource.NewNumberProperty(10),
-		"perDialTimeout": resource.NewNumberProperty(15),
-	}
-	for k, d := range defaults {
-		if cur, ok := obj[k]; !ok || cur.IsNull() {
-			obj[k] = d
-		}
-	}
-	if proxy, ok := obj["proxy"]; ok && !proxy.IsNull() {
-		obj["proxy"] = withConnectionDefaults(proxy)
-	}
-	return resource.NewObjectProperty(obj)
-}
-
 // Diff: triggers -> replace; any other input -> update; nothing -> none.
 func (p *standin) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	k, err := kindOf(req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	oldStruct := req.GetOldInputs()
@@ -189,15 +191,11 @@ func (p *standin) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirp
 	}
 	var diffs, replaces []string
 	detailed := map[string]*pulumirpc.PropertyDiff{}
-	for _, key := range inputKeys {
+	for _, key := range k.inputKeys() {
 		o, hasOld := olds[resource.PropertyKey(key)]
 		n, hasNew := news[resource.PropertyKey(key)]
-		if hasOld && o.IsNull() {
-			hasOld = false
-		}
-		if hasNew && n.IsNull() {
-			hasNew = false
-		}
+		hasOld = hasOld && !o.IsNull()
+		hasNew = hasNew && !n.IsNull()
 		if !hasOld && !hasNew {
 			continue
 		}
@@ -205,18 +203,18 @@ func (p *standin) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirp
 			continue
 		}
 		diffs = append(diffs, key)
-		kind := pulumirpc.PropertyDiff_UPDATE
+		diffKind := pulumirpc.PropertyDiff_UPDATE
 		switch {
 		case !hasOld:
-			kind = pulumirpc.PropertyDiff_ADD
+			diffKind = pulumirpc.PropertyDiff_ADD
 		case !hasNew:
-			kind = pulumirpc.PropertyDiff_DELETE
+			diffKind = pulumirpc.PropertyDiff_DELETE
 		}
 		if key == "triggers" {
 			replaces = append(replaces, key)
-			kind += pulumirpc.PropertyDiff_ADD_REPLACE - pulumirpc.PropertyDiff_ADD
+			diffKind += pulumirpc.PropertyDiff_ADD_REPLACE - pulumirpc.PropertyDiff_ADD
 		}
-		detailed[key] = &pulumirpc.PropertyDiff{Kind: kind, InputDiff: true}
+		detailed[key] = &pulumirpc.PropertyDiff{Kind: diffKind, InputDiff: true}
 	}
 	sort.Strings(diffs)
 	changes := pulumirpc.DiffResponse_DIFF_NONE
@@ -233,18 +231,19 @@ func (p *standin) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirp
 }
 
 func (p *standin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	k, err := kindOf(req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	ins, err := unmarshal(req.GetProperties(), keepOpts)
 	if err != nil {
 		return nil, err
 	}
-	id := resource.URN(req.GetUrn()).Name() + "-" + randomHex(4)
+	id := resource.URN(req.GetUrn()).Name() + "-" + randomHex(8)
 	if req.GetPreview() {
 		return &pulumirpc.CreateResponse{Id: id, Properties: req.GetProperties()}, nil
 	}
-	outs, err := p.runStep(ctx, req.GetUrn(), ins, "create")
+	outs, err := k.create(ctx, &request{host: p.host, urn: resource.URN(req.GetUrn())}, ins)
 	if err != nil {
 		return nil, err
 	}
@@ -256,21 +255,22 @@ func (p *standin) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pu
 }
 
 func (p *standin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	k, err := kindOf(req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	if req.GetPreview() {
 		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
 	}
-	ins, err := unmarshal(req.GetNews(), keepOpts)
+	olds, err := unmarshal(req.GetOlds(), keepOpts)
 	if err != nil {
 		return nil, err
 	}
-	step := "create"
-	if v, ok := ins["update"]; ok && !v.IsNull() {
-		step = "update"
+	news, err := unmarshal(req.GetNews(), keepOpts)
+	if err != nil {
+		return nil, err
 	}
-	outs, err := p.runStep(ctx, req.GetUrn(), ins, step)
+	outs, err := k.update(ctx, &request{host: p.host, urn: resource.URN(req.GetUrn())}, olds, news)
 	if err != nil {
 		return nil, err
 	}
@@ -282,82 +282,48 @@ func (p *standin) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pu
 }
 
 func (p *standin) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	k, err := kindOf(req.GetUrn())
+	if err != nil {
 		return nil, err
 	}
 	state, err := unmarshal(req.GetProperties(), keepOpts)
 	if err != nil {
 		return nil, err
 	}
-	if v, ok := state["delete"]; ok && !v.IsNull() {
-		if _, err := p.runStep(ctx, req.GetUrn(), state, "delete"); err != nil {
-			return nil, err
-		}
+	if err := k.delete(ctx, &request{host: p.host, urn: resource.URN(req.GetUrn())}, state); err != nil {
+		return nil, err
 	}
 	return &emptypb.Empty{}, nil
 }
 
 // Read returns the stored state unchanged (nothing is re-read from the host).
 func (p *standin) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	if err := checkType(req.GetUrn()); err != nil {
+	if _, err := kindOf(req.GetUrn()); err != nil {
 		return nil, err
 	}
 	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 }
 
-// --- running a command ----------------------------------------------------------------
+// --- property helpers ----------------------------------------------------------------
 
-// runStep runs the command stored under `step` and returns the inputs plus stdout/stderr.
-func (p *standin) runStep(
-	ctx context.Context, urn string, ins resource.PropertyMap, step string,
-) (resource.PropertyMap, error) {
-	plain := unwrap(resource.NewObjectProperty(ins)).ObjectValue()
-	command := stringOf(plain, step)
-	outs := resource.PropertyMap{}
-	for _, key := range inputKeys {
-		if v, ok := ins[resource.PropertyKey(key)]; ok {
-			outs[resource.PropertyKey(key)] = v
+// inputsOf copies the inputs of kind k from m (secrets kept).
+func inputsOf(k kind, m resource.PropertyMap) resource.PropertyMap {
+	out := resource.PropertyMap{}
+	for _, key := range k.inputKeys() {
+		if v, ok := m[resource.PropertyKey(key)]; ok {
+			out[resource.PropertyKey(key)] = v
 		}
 	}
-	if command == "" {
-		outs["stdout"] = resource.NewStringProperty("")
-		outs["stderr"] = resource.NewStringProperty("")
-		return outs, nil
-	}
-	connVal, ok := plain["connection"]
-	if !ok || !connVal.IsObject() {
-		return nil, fmt.Errorf("%s: connection is required", urn)
-	}
-	stdout, stderr, err := runRemote(ctx, connVal.ObjectValue(), command, stringOf(plain, "stdin"))
-	p.logOutput(ctx, urn, stringOf(plain, "logging"), stdout, stderr)
-	if err != nil {
-		return nil, fmt.Errorf("%s (%s): %w", resource.URN(urn).Name(), step, err)
-	}
-	outs["stdout"] = resource.NewStringProperty(stdout)
-	outs["stderr"] = resource.NewStringProperty(stderr)
-	return outs, nil
+	return out
 }
 
-// logOutput sends the command's output to the engine as info messages, honouring
-// `logging` (stdout, stderr, stdoutAndStderr (the default) or none) like the real
-// provider, which streams it while the command runs (this stand-in logs it afterwards).
-func (p *standin) logOutput(ctx context.Context, urn, logging, stdout, stderr string) {
-	if p.host == nil {
-		return
-	}
-	if logging == "" {
-		logging = "stdoutAndStderr"
-	}
-	var parts []string
-	if (logging == "stdout" || logging == "stdoutAndStderr") && stdout != "" {
-		parts = append(parts, stdout)
-	}
-	if (logging == "stderr" || logging == "stdoutAndStderr") && stderr != "" {
-		parts = append(parts, stderr)
-	}
-	if len(parts) > 0 {
-		_ = p.host.Log(ctx, diag.Info, resource.URN(urn), strings.Join(parts, "\n"))
-	}
+// withOutputs is the state of a command: its inputs, then stdout and stderr (the engine
+// makes them secret when the program asks, with additionalSecretOutputs).
+func withOutputs(k kind, ins resource.PropertyMap, stdout, stderr string) resource.PropertyMap {
+	outs := inputsOf(k, ins)
+	outs["stdout"] = resource.NewStringProperty(stdout)
+	outs["stderr"] = resource.NewStringProperty(stderr)
+	return outs
 }
 
 func unwrap(v resource.PropertyValue) resource.PropertyValue {
@@ -380,11 +346,20 @@ func unwrap(v resource.PropertyValue) resource.PropertyValue {
 	return v
 }
 
-func stringOf(m resource.PropertyMap, key string) string {
+func plain(m resource.PropertyMap) resource.PropertyMap {
+	return unwrap(resource.NewObjectProperty(m)).ObjectValue()
+}
+
+func stringOf(m resource.PropertyMap, key string) (string, bool) {
 	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsString() {
-		return v.StringValue()
+		return v.StringValue(), true
 	}
-	return ""
+	return "", false
+}
+
+func str(m resource.PropertyMap, key string) string {
+	s, _ := stringOf(m, key)
+	return s
 }
 
 func numberOf(m resource.PropertyMap, key string, def int) int {
@@ -401,140 +376,25 @@ func numberOf(m resource.PropertyMap, key string, def int) int {
 	return def
 }
 
-type endpoint struct {
-	addr           string
-	config         *ssh.ClientConfig
-	dialErrorLimit int
-	perDialTimeout time.Duration
+// boolOf is the bool at key, or def when unset.
+func boolOf(m resource.PropertyMap, key string, def bool) bool {
+	if v, ok := m[resource.PropertyKey(key)]; ok && v.IsBool() {
+		return v.BoolValue()
+	}
+	return def
 }
 
-func endpointOf(conn resource.PropertyMap) (endpoint, error) {
-	host := stringOf(conn, "host")
-	if host == "" {
-		return endpoint{}, errors.New("connection.host is required")
-	}
-	user := stringOf(conn, "user")
-	if user == "" {
-		user = "root"
-	}
-	var auth []ssh.AuthMethod
-	if key := stringOf(conn, "privateKey"); key != "" {
-		var signer ssh.Signer
-		var err error
-		if pass := stringOf(conn, "privateKeyPassword"); pass != "" {
-			signer, err = ssh.ParsePrivateKeyWithPassphrase([]byte(key), []byte(pass))
-		} else {
-			signer, err = ssh.ParsePrivateKey([]byte(key))
-		}
-		if err != nil {
-			return endpoint{}, fmt.Errorf("connection.privateKey: %w", err)
-		}
-		auth = append(auth, ssh.PublicKeys(signer))
-	}
-	if pw := stringOf(conn, "password"); pw != "" {
-		auth = append(auth, ssh.Password(pw))
-	}
-	timeout := time.Duration(numberOf(conn, "perDialTimeout", 15)) * time.Second
-	return endpoint{
-		addr: net.JoinHostPort(host, strconv.Itoa(numberOf(conn, "port", 22))),
-		config: &ssh.ClientConfig{
-			User:            user,
-			Auth:            auth,
-			HostKeyCallback: ssh.InsecureIgnoreHostKey(), //nolint:gosec // as the real provider without hostKey
-			Timeout:         timeout,
-		},
-		dialErrorLimit: numberOf(conn, "dialErrorLimit", 10),
-		perDialTimeout: timeout,
-	}, nil
-}
-
-// dial connects to `ep`, through `via` when not nil, retrying up to dialErrorLimit times.
-func dial(ctx context.Context, ep endpoint, via *ssh.Client) (*ssh.Client, error) {
-	var lastErr error
-	limit := ep.dialErrorLimit
-	if limit < 1 {
-		limit = 1
-	}
-	for attempt := 1; attempt <= limit; attempt++ {
-		if attempt > 1 {
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(time.Second):
+// environmentOf is the `environment` map of m (plain strings).
+func environmentOf(m resource.PropertyMap) map[string]string {
+	env := map[string]string{}
+	if v, ok := m["environment"]; ok && v.IsObject() {
+		for k, e := range v.ObjectValue() {
+			if e.IsString() {
+				env[string(k)] = e.StringValue()
 			}
 		}
-		var conn net.Conn
-		var err error
-		if via != nil {
-			conn, err = via.Dial("tcp", ep.addr)
-		} else {
-			d := net.Dialer{Timeout: ep.perDialTimeout}
-			conn, err = d.DialContext(ctx, "tcp", ep.addr)
-		}
-		if err == nil {
-			_ = conn.SetDeadline(time.Now().Add(ep.perDialTimeout))
-			var c ssh.Conn
-			var chans <-chan ssh.NewChannel
-			var reqs <-chan *ssh.Request
-			c, chans, reqs, err = ssh.NewClientConn(conn, ep.addr, ep.config)
-			if err == nil {
-				_ = conn.SetDeadline(time.Time{})
-				return ssh.NewClient(c, chans, reqs), nil
-			}
-			_ = conn.Close()
-		}
-		lastErr = err
 	}
-	return nil, fmt.Errorf("dial %s: %d attempt(s) failed, last error: %w", ep.addr, limit, lastErr)
-}
-
-func runRemote(ctx context.Context, conn resource.PropertyMap, command, stdin string) (string, string, error) {
-	target, err := endpointOf(conn)
-	if err != nil {
-		return "", "", err
-	}
-	var via *ssh.Client
-	if pv, ok := conn["proxy"]; ok && pv.IsObject() {
-		proxyEp, err := endpointOf(pv.ObjectValue())
-		if err != nil {
-			return "", "", fmt.Errorf("proxy: %w", err)
-		}
-		if via, err = dial(ctx, proxyEp, nil); err != nil {
-			return "", "", fmt.Errorf("proxy: %w", err)
-		}
-		defer via.Close()
-	}
-	client, err := dial(ctx, target, via)
-	if err != nil {
-		return "", "", err
-	}
-	defer client.Close()
-	session, err := client.NewSession()
-	if err != nil {
-		return "", "", fmt.Errorf("new session: %w", err)
-	}
-	defer session.Close()
-	var stdoutBuf, stderrBuf bytes.Buffer
-	session.Stdout = &stdoutBuf
-	session.Stderr = &stderrBuf
-	if stdin != "" {
-		session.Stdin = strings.NewReader(stdin)
-	}
-	done := make(chan error, 1)
-	go func() { done <- session.Run(command) }()
-	select {
-	case <-ctx.Done():
-		_ = session.Signal(ssh.SIGKILL)
-		_ = client.Close()
-		return "", "", ctx.Err()
-	case err = <-done:
-	}
-	stdout := strings.TrimSuffix(stdoutBuf.String(), "\n")
-	stderr := strings.TrimSuffix(stderrBuf.String(), "\n")
-	if err != nil {
-		return stdout, stderr, fmt.Errorf("%w\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
-	}
-	return stdout, stderr, nil
+	return env
 }
 
 func randomHex(n int) string {
