@@ -13,10 +13,6 @@ stderr::
 ``<name>``. ``--format json`` prints the same as one JSON document. Secret config values
 (``secure:``) are not needed and not read; neither is the SSH key.
 
-``--script preflight|configure`` prints instead the host script with the stack's inputs
-(``registry_preflight.sh`` / ``configure_registry.sh``, as the program would send it),
-to run by hand on a node until those steps are in the per-node chain; the credentials
-token (base64 of ``user:password``) goes on its stdin. The text holds no secret.
 """
 
 from __future__ import annotations
@@ -36,14 +32,9 @@ sys.path.insert(0, str(REPO))
 from components.airgap import (  # noqa: E402
     AirgapError,
     MirrorManifest,
-    configure_registry_inputs,
-    has_credentials,
     mirror_manifest,
-    node_ca_pem,
-    preflight_inputs,
 )
-from components.k0s.remote import script_text  # noqa: E402
-from components.settings import Settings, SettingsError, settings_from_mapping  # noqa: E402
+from components.settings import SettingsError, settings_from_mapping  # noqa: E402
 
 WHAT = ("all", "images", "charts", "files")
 _SECRET_PLACEHOLDER = "<secret: not needed for the list>"
@@ -81,23 +72,12 @@ def lines(manifest: MirrorManifest, what: str) -> list[str]:
     return out
 
 
-def host_script(which: str, settings: Settings, manifest: MirrorManifest) -> str:
-    """The full text of the preflight or registry-configuration script for this stack."""
-    ca = node_ca_pem(settings, REPO)
-    if which == "preflight":
-        return script_text(
-            "registry_preflight", preflight_inputs(manifest, ca, with_credentials=has_credentials(settings))
-        )
-    return script_text("configure_registry", configure_registry_inputs(settings, manifest, ca))
-
-
 def main(argv: list[str] | None = None) -> int:
     """Print the mirror list of ``--stack``; exit 1 with the problem when there is none."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--what", choices=WHAT, default="all")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--script", choices=("preflight", "configure"), help="print a host script with its inputs")
     args = parser.parse_args(argv)
     stack_file = REPO / f"Pulumi.{args.stack}.yaml"
     if not stack_file.is_file():
@@ -112,9 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, AirgapError) as error:
         print(f"airgap-list: {error}", file=sys.stderr)
         return 1
-    if args.script:
-        print(host_script(args.script, settings, manifest))
-        return 0
     if args.format == "json":
         print(json.dumps(asdict(manifest), indent=2, sort_keys=True))
         return 0

@@ -108,10 +108,9 @@ def test_script_role_reads_the_run_arguments(command: str | None, role: str | No
 
 def test_the_programs_own_static_stack_is_judged_by_its_install_commands(tmp_path, monkeypatch) -> None:
     """The lab stack (three controller+worker hosts, one worker) as the program registers it."""
-    from tests.program.stack_program import run_stack, stack_config
+    from tests.program.stack_program import give_stack_keys, run_stack, stack_config
 
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
+    give_stack_keys(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
     recording = run_stack(stack_config("lab"), "lab")
     resources = [resource(COMMAND, r.name, {"create": r.inputs["create"]}) for r in recording.by_type(COMMAND)]

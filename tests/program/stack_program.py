@@ -37,6 +37,16 @@ def stack_config(stack: str) -> dict[str, Any]:
     return yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"]
 
 
+def give_stack_keys(home: Path) -> None:
+    """Write a placeholder SSH key wherever a shipped stack's ``ssh.privateKeyFile`` points under ``~``."""
+    for stack in SHIPPED_STACKS:
+        key_file = (stack_config(stack).get("mke4k:ssh") or {}).get("privateKeyFile")
+        if key_file and key_file.startswith("~/"):
+            path = home / key_file[2:]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{stack}-secret\n")
+
+
 def as_pulumi_config(config: dict[str, Any]) -> dict[str, str]:
     """Config values the way the engine hands them to a program (objects as JSON strings)."""
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}

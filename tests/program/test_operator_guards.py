@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from tests.program.k0s_helpers import build, k0s_settings, script_inputs, step
-from tests.program.stack_program import SHIPPED_STACKS, run_stack, stack_config
+from tests.program.stack_program import SHIPPED_STACKS, give_stack_keys, run_stack, stack_config
 
 COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
 
@@ -20,8 +20,7 @@ COMMAND_TYPES = ("command:remote:Command", "command:local:Command")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Every shipped stack, built end to end under mocks."""
     home = tmp_path_factory.mktemp("home")
-    (home / ".ssh").mkdir()
-    (home / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
+    give_stack_keys(home)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(home))
         return {stack: run_stack(stack_config(stack), stack) for stack in SHIPPED_STACKS}

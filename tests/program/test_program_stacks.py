@@ -8,7 +8,7 @@ import pulumi
 import pytest
 
 from tests.program.hosts_helpers import HostsMocks
-from tests.program.stack_program import KUBECONFIG, SHIPPED_STACKS, run_stack, stack_config
+from tests.program.stack_program import KUBECONFIG, SHIPPED_STACKS, give_stack_keys, run_stack, stack_config
 
 COMMAND = "command:remote:Command"
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -16,10 +16,8 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 
 @pytest.fixture(autouse=True)
 def lab_key(tmp_path, monkeypatch):
-    """The lab and airgap stacks read ~/.ssh/mke4k-lab and ~/.ssh/mke4k-airgap: give them keys in a scratch HOME."""
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
-    (tmp_path / ".ssh" / "mke4k-airgap").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nairgap-secret\n")
+    """Stacks that read ~/.ssh/<key> get a placeholder key in a scratch HOME."""
+    give_stack_keys(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
 
 

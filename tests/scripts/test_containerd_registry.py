@@ -9,11 +9,10 @@ a test CA, htpasswd credentials). The mirrored "public" registry that must fail 
 
 from __future__ import annotations
 
-import base64
 import shlex
 
 import pytest
-from script_harness import script_text
+from script_harness import command
 
 from components.k0s.containerd import DROPIN_FILE, HOSTS_DIR, encode_registry_files, render_registry_files
 from tests.support.containerd import containerd_problem, k0s_like_config, state_dir, with_containerd
@@ -125,9 +124,8 @@ def host_script(host, registry, *, ca: str) -> str:
     files = render_registry_files(
         image_registry=f"{registry.host}/mke", mirrored_registries=MIRRORED, ca_pem=ca, with_credentials=True
     )
-    text = script_text(
-        "configure_registry.sh", {"REGISTRY_FILES": encode_registry_files(files), "HAS_CREDENTIALS": "true"}
-    )
-    encoded = base64.b64encode(text.encode()).decode()
+    installed = host.install_scripts()
+    assert installed.returncode == 0, installed
+    line = command("configure_registry.sh", {"REGISTRY_FILES": encode_registry_files(files), "HAS_CREDENTIALS": "true"})
     token = shlex.quote(registry.auth_token)
-    return f"printf '%s\\n' {token} | bash -c \"$(printf '%s' {encoded} | base64 -d)\" >/dev/null"
+    return f"printf '%s\\n' {token} | sh -c {shlex.quote(line)} >/dev/null"

@@ -75,15 +75,3 @@ def test_secrets_and_ssh_keys_are_not_read(tmp_path: Path) -> None:
     assert raw["registry"]["password"].startswith("<secret")
     assert raw["ssh"] == {"user": "mke"}
     assert "region" not in raw
-
-
-def test_scripts_for_running_by_hand_carry_the_stacks_inputs(capsys) -> None:
-    """Until the per-node chain runs them, the operator gets each script with its inputs, and no secret."""
-    assert main(["--stack", "airgap", "--script", "preflight"]) == 0
-    preflight = capsys.readouterr().out
-    assert preflight.startswith("# mke4k: registry_preflight\n")
-    assert "registry.airgap.example:5000/mke/k0sproject/kube-proxy:v1.32.11" in preflight
-    assert "REGISTRY_CA_B64=" in preflight and "check_reference()" in preflight
-    assert main(["--stack", "airgap", "--script", "configure"]) == 0
-    configure = capsys.readouterr().out
-    assert "REGISTRY_FILES=" in configure and "HAS_CREDENTIALS=false" in configure
