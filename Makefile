@@ -11,9 +11,9 @@ WHAT ?= all
 SCRIPT ?= preflight
 PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
-SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
+SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/k0s/runner/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview airgap-list airgap-script engine e2e bench clean
+.PHONY: help test lint docs docs-check preview airgap-list engine e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,9 +54,6 @@ preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local
 
 airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart/file lines (WHAT=images|charts|files)
 	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --what "$(WHAT)"
-
-airgap-script: $(VENV)/.installed ## Print STACK's registry_preflight.sh or configure_registry.sh with inputs (SCRIPT=preflight|configure)
-	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --script "$(SCRIPT)"
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh

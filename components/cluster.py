@@ -12,16 +12,18 @@ Every layer exports what the next one (here or in another stack) needs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
-from components.airgap import k0s_config_with_mirror
 from components.hosts import build_hosts
 from components.hosts.node import Hosts
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
 from components.hosts.ssh_key import check_key_settings
-from components.k0s.cluster import K0sCluster, K0sClusterArgs
+from components.k0s.cluster import K0sCluster
+from components.k0s.from_settings import k0s_cluster_args
 from components.kubeconfig_provider import cluster_provider
 from components.platform import Platform
 from components.platform_args import platform_args
@@ -35,7 +37,7 @@ from components.previous_deployment import (
     planned_controllers,
     read_previous,
 )
-from components.settings import Settings, resolved
+from components.settings import Settings
 
 KUBECONFIG = "kubeconfig"
 LEADER = "leader"
@@ -74,21 +76,7 @@ class MkeCluster(pulumi.ComponentResource):
             assert self.hosts is not None and previous is not None
             if bootstrap is None:  # machines from another stack: names known only now
                 bootstrap = choose_bootstrap(settings, [n.name for n in self.hosts.controllers], previous)
-            self.k0s = K0sCluster(
-                name,
-                K0sClusterArgs(
-                    cluster_name=name,
-                    hosts=self.hosts,
-                    k0s=settings.k0s.model_copy(update={"config": k0s_config_with_mirror(settings)}),
-                    k0s_version=resolved(settings.k0s.version, "k0s.version"),
-                    network=settings.network,
-                    ssh=settings.ssh,
-                    api_external_address=settings.api_external_address,
-                    kubernetes_provider=settings.runs("platform"),
-                    bootstrap_controller=bootstrap,
-                ),
-                child,
-            )
+            self.k0s = K0sCluster(name, k0s_cluster_args(settings, self.hosts, bootstrap, Path.cwd()), child)
             self.kubeconfig = self.k0s.kubeconfig
             provider, leader, ready = self.k0s.provider, self.k0s.leader_connection, self.k0s.ready
         if settings.runs("platform"):

@@ -14,7 +14,7 @@ from pulumi_command import local, remote
 from components.hosts.node import Node
 from components.settings.k0s import K0sSettings
 
-from .bundle import SCRIPTS_DIR
+from .runner import FETCH_K0S
 
 
 def upload_path(version: str) -> str:
@@ -34,7 +34,7 @@ class BinaryUpload(pulumi.ComponentResource):
             name,
             # The script on stdin, not by path: the same command on every runner's checkout.
             create="bash -s",
-            stdin=(SCRIPTS_DIR / "fetch_k0s_local.sh").read_text(),
+            stdin=FETCH_K0S.read_text(),
             add_previous_output_in_env=False,
             environment={
                 "K0S_VERSION": version,

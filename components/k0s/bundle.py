@@ -24,8 +24,6 @@ from pathlib import Path
 SCRIPTS_DIR = Path(__file__).with_name("scripts")
 HOST_SCRIPTS_DIR = "/var/lib/mke4k/scripts"
 FILE_MARKER = "=== file "
-RUNNER_SIDE = frozenset({"fetch_k0s_local"})
-"""Scripts that run on the machine running Pulumi, never on a node: not in the bundle."""
 LIBRARY = "lib"
 RUNNER = "run"
 _HASH_CHARS = 12
@@ -67,7 +65,7 @@ def script_bundle() -> ScriptBundle:
 
 def build_bundle(directory: Path) -> ScriptBundle:
     """Build the bundle of every host script (``*.sh``) in ``directory``."""
-    contents = {path.stem: path.read_text() for path in sorted(directory.glob("*.sh")) if path.stem not in RUNNER_SIDE}
+    contents = {path.stem: path.read_text() for path in sorted(directory.glob("*.sh"))}
     for name, text in contents.items():
         # The installer splits the text at marker lines and writes each line back with a newline.
         if not text.endswith("\n") or any(line.startswith(FILE_MARKER) for line in text.splitlines()):

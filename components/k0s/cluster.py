@@ -31,7 +31,7 @@ from components.settings.k0s import K0sSettings
 from components.settings.network import NetworkSettings
 
 from .binary_upload import BinaryUpload
-from .node import K0sNode, K0sNodeArgs
+from .node import K0sNode, K0sNodeArgs, ProbeArgs, RegistryArgs
 from .remote import connection_for, script_command
 from .render import default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml, upgrade_lane_predecessor
 
@@ -52,6 +52,8 @@ class K0sClusterArgs:
     kubernetes_provider: bool = True
     """Register a kubernetes.Provider for the cluster (off when this stack runs no platform
     layer, so such a stack needs no Kubernetes plugin at all)."""
+    registry: RegistryArgs | None = None
+    """The airgap mirror the nodes pull from (preflight + containerd configuration), or None."""
 
 
 class K0sCluster(pulumi.ComponentResource):
@@ -74,7 +76,9 @@ class K0sCluster(pulumi.ComponentResource):
         self.leader_connection = self._connection(bootstrap)
         upload = self._binary_upload()
         self.nodes = {}
+        self._bootstrap = bootstrap
         bootstrap_node = self._add_node(bootstrap, [], [], upload, None, is_bootstrap=True)
+        self._checked = [bootstrap_node.preflight] if bootstrap_node.preflight else []
         kubeconfig_cmd = self._kubeconfig_command(bootstrap_node)
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(kubeconfig_cmd.stdout, hosts.api_address).apply(
@@ -152,10 +156,12 @@ class K0sCluster(pulumi.ComponentResource):
     ) -> K0sNode:
         args = self._args
         connection = self._connection(node)
+        ssh = args.ssh
         k0s_node = K0sNode(
             f"{args.cluster_name}-{node.name}",
             K0sNodeArgs(
                 node=node,
+                leader=self._bootstrap,
                 cluster_name=args.cluster_name,
                 connection=connection,
                 leader_connection=self.leader_connection,
@@ -169,6 +175,14 @@ class K0sCluster(pulumi.ComponentResource):
                 uploaded_binary=upload.copy_to(node, connection, self) if upload else None,
                 config_after=[config_after] if config_after else None,
                 member_after=[member_after] if member_after else None,
+                probe=ProbeArgs(
+                    timeout_seconds=ssh.probe_timeout_seconds,
+                    removal_timeout_seconds=ssh.removal_probe_timeout_seconds,
+                    banner_timeout_seconds=ssh.banner_timeout_seconds,
+                    bastion=args.hosts.bastion,
+                ),
+                registry=args.registry,
+                registry_after=None if is_bootstrap else self._checked,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

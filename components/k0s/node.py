@@ -1,13 +1,22 @@
-"""One node's resource chain: ready -> staged binary -> config -> install/join -> member -> upgrade.
+"""One node's resource chain: probe -> ready -> (registry) -> staged binary -> config -> install -> member -> upgrade.
 
-Every step is a ``remote.Command`` running a script from ``scripts/`` with create,
+Every step is a ``remote.Command`` running an installed host script (see ``remote.py``),
+or, for the probes, a ``local.Command`` on the machine running Pulumi, with create,
 update and delete behaviour chosen on purpose:
 
 ==================  ==============  ===========================  ===============================
 step                runs on         create / update              delete
 ==================  ==============  ===========================  ===============================
-host-ready          node            wait for SSH/cloud-init,     nothing
-                                    check tools (update = same)
+ssh-probe           runner          the node (and the bootstrap  nothing
+                                    controller) answer SSH in
+                                    time; re-runs whenever one
+                                    of the node's steps changes
+host-ready          node            install the scripts, wait    nothing
+                                    for cloud-init, check tools
+registry-preflight  bootstrap       the mirror answers and holds nothing
+(airgap only)                       every image and chart
+registry            node            containerd mirror, CA and    remove those files
+(airgap only)                       credentials (stdin)
 k0s-binary          node            download+verify (or verify   nothing (reset cleans up)
                                     the uploaded file)
 k0s-config          node (ctrl)     write + validate k0s.yaml    nothing
@@ -17,6 +26,8 @@ k0s-install         node            install/join and start       k0s stop + rese
 member              leader          wait for the node,           drain, delete node, etcd leave
                                     invalidate its token         (NOT deleted with the machine;
                                                                  a no-op for the leader itself)
+reset-probe         runner          nothing                      the node answers SSH, before
+                                                                 any removal step runs
 k0s-upgrade         node            no-op when at the version;   nothing
                                     update = drain/stop/swap/
                                     start/uncordon
@@ -34,20 +45,49 @@ no-op) join, and only then can it be removed like any other controller.
 
 from __future__ import annotations
 
+import hashlib
+import shlex
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_command import remote
+from pulumi_command import local, remote
 
-from components.hosts.node import Node
+from components.hosts.node import Bastion, Node
 from components.settings.k0s import K0sSettings
 
 from .binary_upload import upload_path
 from .bundle import script_bundle
 from .remote import install_and_run_command, script_command
 from .render import parse_key_values
+from .runner import SSH_PROBE
 
 SECRET_STDOUT = ["stdout"]
+
+
+@dataclass(frozen=True)
+class ProbeArgs:
+    """How long the runner-side probes wait for a node to answer SSH."""
+
+    timeout_seconds: int
+    """Before the node's steps run (a new machine may still be booting)."""
+    removal_timeout_seconds: int
+    """Before a removed node is reset (a short wait: the node is expected to be up)."""
+    banner_timeout_seconds: int
+    """How long a connected SSH server may take to send its banner."""
+    bastion: Bastion | None = None
+    """Nodes behind it are probed through their bastion's address (the runner cannot reach them)."""
+
+
+@dataclass(frozen=True)
+class RegistryArgs:
+    """An airgapped cluster's mirror: what the preflight checks and what containerd is told."""
+
+    configure_inputs: dict[str, str]
+    """``configure_registry.sh`` inputs (the rendered containerd files, base64); no secret."""
+    preflight_inputs: dict[str, str]
+    """``registry_preflight.sh`` inputs (every image and chart the cluster pulls, the CA); no secret."""
+    credentials: pulumi.Input[str] | None
+    """Registry credentials token (secret), on both scripts' stdin; None without credentials."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +95,8 @@ class K0sNodeArgs:
     """What one node's chain needs from the cluster."""
 
     node: Node
+    leader: Node
+    """The bootstrap controller, where the leader-side steps run."""
     cluster_name: str
     connection: remote.ConnectionArgs
     leader_connection: remote.ConnectionArgs
@@ -69,6 +111,7 @@ class K0sNodeArgs:
     """Upgrade steps that must finish before this node's (rolling order)."""
     admin_kubeconfig: pulumi.Input[str] | None
     """Admin kubeconfig (secret) handed on stdin to worker upgrades for drain/uncordon."""
+    probe: ProbeArgs
     uploaded_binary: pulumi.Resource | None = None
     """The CopyToRemote that uploaded the binary (binarySource upload)."""
     member_after: list[pulumi.Resource] | None = None
@@ -76,11 +119,20 @@ class K0sNodeArgs:
     which makes destroy drain and delete workers before controllers leave etcd."""
     config_after: list[pulumi.Resource] | None = None
     """The previous controller's config step: a config change restarts one controller at a time."""
+    registry: RegistryArgs | None = None
+    """The mirror (airgap), or None."""
+    registry_after: list[pulumi.Resource] | None = None
+    """The bootstrap controller's registry preflight: no node is configured before it passed."""
 
 
 class K0sNode(pulumi.ComponentResource):
     """The per-node resource chain (type ``mke4k:k0s:K0sNode``)."""
 
+    probe: local.Command
+    reset_probe: local.Command
+    ready: remote.Command
+    preflight: remote.Command | None
+    registry: remote.Command | None
     install: remote.Command
     config: remote.Command | None
     member: remote.Command
@@ -95,30 +147,182 @@ class K0sNode(pulumi.ComponentResource):
         # A new machine, or a new role for the same name, replaces the whole chain: the node
         # leaves (drain, delete, etcd leave, reset) and joins again as what it is now.
         self._triggers = [node.machine_id, node.role] if node.machine_id is not None else [node.role]
-        ready = self._command(
-            "host-ready",
-            create=install_and_run_command(
-                self._label("host-ready"),
-                "host_ready",
-                {"NEEDS_DOWNLOAD": str(args.k0s.binary_source == "download").lower()},
-            ),
-            stdin=script_bundle().payload,
+        self._guarded: list[pulumi.Input[str]] = []
+        """Every command of this chain known before it runs: the ssh-probe re-runs when one changes."""
+        commands = self._commands()
+        self.probe = self._probe(
+            "ssh-probe",
+            create=self._probe_command("ssh-probe", args.probe.timeout_seconds, self._digest()),
             depends_on=[node.machine] if node.machine else [],
         )
-        self.staged = self._stage(ready)
-        self.config = self._configure() if node.is_controller else None
-        self.install = self._install(self.config or self.staged)
-        self.member = self._member()
-        self.upgrade = self._upgrade()
+        self.ready = self._command(
+            "host-ready",
+            create=commands["host-ready"],
+            stdin=script_bundle().payload,
+            depends_on=[self.probe],
+        )
+        self.preflight = self._preflight(commands) if args.registry and args.is_bootstrap else None
+        # Airgap: nothing on any node changes (staging, registry files) before the preflight passed.
+        self._checked: list[pulumi.Resource] = [self.preflight] if self.preflight else list(args.registry_after or [])
+        self.registry = self._registry(commands) if args.registry else None
+        self.staged = self._stage(commands)
+        self.config = self._configure(commands) if node.is_controller else None
+        self.install = self._install(commands, self.config or self.staged)
+        self.member = self._member(commands)
+        self.reset_probe = self._reset_probe()
+        self.upgrade = self._upgrade(commands)
         self.register_outputs({"install": self.install.id})
+
+    # -- the commands -------------------------------------------------------------------
 
     def _label(self, step: str) -> str:
         """``<node> <step>``: what every line a step's script prints starts with."""
         return f"{self._args.node.name} {step}"
 
     def _run(self, step: str, script: str, inputs: dict[str, pulumi.Input[str]]) -> pulumi.Output[str]:
-        """The command running ``script`` for this node's ``step``."""
-        return script_command(self._label(step), script, inputs)
+        """The command running ``script`` for this node's ``step`` (guarded by the ssh-probe)."""
+        command = script_command(self._label(step), script, inputs)
+        self._guarded.append(command)
+        return command
+
+    def _commands(self) -> dict[str, pulumi.Output[str]]:
+        """Every command of the chain whose text is known before the chain runs."""
+        args, node = self._args, self._args.node
+        k0s = args.k0s
+        uploaded = args.uploaded_binary is not None
+        ready = install_and_run_command(
+            self._label("host-ready"), "host_ready", {"NEEDS_DOWNLOAD": str(k0s.binary_source == "download").lower()}
+        )
+        self._guarded.append(ready)
+        commands = {"host-ready": ready}
+        stage = {
+            "K0S_VERSION": args.k0s_version,
+            "K0S_DOWNLOAD_URL": k0s.download_url,
+            "K0S_SHA256": k0s.sha256 or "",
+            "STAGE_MODE": "uploaded" if uploaded else "download",
+        }
+        if uploaded:
+            stage["UPLOAD_PATH"] = upload_path(args.k0s_version)
+        commands["k0s-binary"] = self._run("k0s-binary", "stage_k0s", stage)
+        if args.registry is not None:
+            if args.is_bootstrap:
+                commands["registry-preflight"] = self._run(
+                    "registry-preflight", "registry_preflight", args.registry.preflight_inputs
+                )
+            commands["registry"] = self._run("registry", "configure_registry", args.registry.configure_inputs)
+            commands["registry-delete"] = self._run("registry", "configure_registry", {"ACTION": "remove"})
+        if node.is_controller:
+            commands["k0s-config"] = self._run(
+                "k0s-config", "write_k0s_config", {"READY_TIMEOUT_SECONDS": str(k0s.ready_timeout_seconds)}
+            )
+            self._guarded.append(args.config_yaml or "")
+        install = {
+            "NODE_NAME": node.name,
+            "ROLE": node.role,
+            "NO_TAINTS": str(k0s.no_taints).lower(),
+            "READY_TIMEOUT_SECONDS": str(k0s.ready_timeout_seconds),
+        }
+        if args.is_bootstrap:
+            commands["k0s-install"] = self._run("k0s-install", "install_controller", install)
+        else:
+            commands["join-token"] = self._run(
+                "join-token",
+                "create_join_token",
+                {"ROLE": "controller" if node.is_controller else "worker", "TOKEN_EXPIRY": k0s.token_expiry},
+            )
+            commands["k0s-install"] = self._run("k0s-install", "join_node", install)
+        reset = {"NODE_NAME": node.name, "IS_BOOTSTRAP": str(args.is_bootstrap).lower()}
+        if node.is_controller:
+            reset["PEER_ADDRESS"] = node.private_address
+        commands["reset"] = self._run("k0s-install", "reset_node", reset)
+        commands["member-delete"] = self._run(
+            "member",
+            "remove_member",
+            {
+                "NODE_NAME": node.name,
+                "ROLE": node.role,
+                "PEER_ADDRESS": node.private_address if node.is_controller else "",
+                "DRAIN_TIMEOUT": k0s.upgrade.drain_timeout,
+                "IS_LEADER": str(args.is_bootstrap).lower(),
+            },
+        )
+        commands["k0s-upgrade"] = self._run(
+            "k0s-upgrade",
+            "upgrade_node",
+            {
+                "K0S_VERSION": args.k0s_version,
+                "NODE_NAME": node.name,
+                "ROLE": node.role,
+                "DRAIN": str(k0s.upgrade.drain and node.runs_kubelet).lower(),
+                "DRAIN_TIMEOUT": k0s.upgrade.drain_timeout,
+                "READY_TIMEOUT_SECONDS": str(k0s.ready_timeout_seconds),
+            },
+        )
+        return commands
+
+    def _digest(self) -> pulumi.Output[str]:
+        """A short hash of every guarded command: it changes exactly when one of them does."""
+        return pulumi.Output.all(*self._guarded).apply(
+            lambda texts: hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+        )
+
+    def _probe_command(self, step: str, timeout: int, digest: pulumi.Input[str] | None) -> pulumi.Output[str]:
+        """``python3 -`` (the probe on stdin) with one argument per line, like the host steps."""
+        args, node = self._args, self._args.node
+        targets = [self._target(node, node.name)]
+        if not args.is_bootstrap and step == "ssh-probe":
+            targets.append(self._target(args.leader, f"{args.leader.name} (bootstrap controller)"))
+        fix = (
+            "if the machine is gone for good, remove it as a dead host (docs/operations.md, 'Dead hosts')"
+            if step == "reset-probe"
+            else "machines that boot slowly need a larger mke4k:ssh.probeTimeoutSeconds"
+        )
+        return pulumi.Output.all(*targets, digest or "").apply(
+            lambda values: (
+                "exec python3 - \\\n"
+                + "".join(f"  --target {shlex.quote(t)} \\\n" for t in dict.fromkeys(values[:-1]))
+                + f"  --label {shlex.quote(self._label(step))} \\\n"
+                + f"  --timeout {timeout} \\\n"
+                + f"  --banner-timeout {args.probe.banner_timeout_seconds} \\\n"
+                + (f"  --steps {values[-1]} \\\n" if values[-1] else "")
+                + f"  --fix {shlex.quote(fix)}"
+            )
+        )
+
+    def _target(self, node: Node, name: str) -> pulumi.Output[str]:
+        """``NAME=HOST:PORT`` of ``node``, or of its bastion when the runner reaches it through one."""
+        bastion = self._args.probe.bastion
+        if node.use_bastion and bastion is not None:
+            return pulumi.Output.concat(f"bastion of {node.name}=", bastion.address, f":{bastion.port}")
+        return pulumi.Output.concat(f"{name}=", node.ssh_address, f":{node.ssh_port}")
+
+    # -- the resources ------------------------------------------------------------------
+
+    def _probe(
+        self,
+        step: str,
+        *,
+        depends_on: list[pulumi.Resource],
+        create: pulumi.Input[str] | None = None,
+        delete: pulumi.Input[str] | None = None,
+    ) -> local.Command:
+        """A runner-side probe (``local.Command``, the probe program on stdin)."""
+        machine = self._args.node.machine
+        return local.Command(
+            f"{self._prefix}-{step}",
+            create=create,
+            delete=delete,
+            stdin=SSH_PROBE.read_text(),
+            triggers=self._triggers,
+            logging=local.Logging.STDOUT_AND_STDERR,
+            add_previous_output_in_env=False,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=depends_on,
+                deleted_with=machine,
+                delete_before_replace=True,
+            ),
+        )
 
     def _command(
         self,
@@ -154,77 +358,74 @@ class K0sNode(pulumi.ComponentResource):
             ),
         )
 
-    def _stage(self, ready: remote.Command) -> remote.Command:
-        k0s = self._args.k0s
-        inputs = {
-            "K0S_VERSION": self._args.k0s_version,
-            "K0S_DOWNLOAD_URL": k0s.download_url,
-            "K0S_SHA256": k0s.sha256 or "",
-            "STAGE_MODE": "uploaded" if self._args.uploaded_binary is not None else "download",
-        }
-        if self._args.uploaded_binary is not None:
-            inputs["UPLOAD_PATH"] = upload_path(self._args.k0s_version)
-        after = [ready] + ([self._args.uploaded_binary] if self._args.uploaded_binary else [])
-        return self._command("k0s-binary", create=self._run("k0s-binary", "stage_k0s", inputs), depends_on=after)
+    def _preflight(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
+        """On the bootstrap controller, before any node is configured: the mirror holds everything."""
+        registry = self._args.registry
+        assert registry is not None
+        return self._command(
+            "registry-preflight",
+            create=commands["registry-preflight"],
+            stdin=registry.credentials,
+            depends_on=[self.ready],
+        )
 
-    def _configure(self) -> remote.Command:
+    def _registry(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
+        registry = self._args.registry
+        assert registry is not None
+        return self._command(
+            "registry",
+            create=commands["registry"],
+            delete=commands["registry-delete"],
+            stdin=registry.credentials,
+            depends_on=[self.ready, *self._checked],
+        )
+
+    def _stage(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
+        uploaded = self._args.uploaded_binary
+        return self._command(
+            "k0s-binary",
+            create=commands["k0s-binary"],
+            depends_on=[self.ready, *self._checked, *([uploaded] if uploaded else [])],
+        )
+
+    def _configure(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
         assert self._args.config_yaml is not None, "controllers need a k0s.yaml"
-        inputs = {"READY_TIMEOUT_SECONDS": str(self._args.k0s.ready_timeout_seconds)}
         return self._command(
             "k0s-config",
-            create=self._run("k0s-config", "write_k0s_config", inputs),
+            create=commands["k0s-config"],
             stdin=self._args.config_yaml,
             depends_on=[self.staged, *(self._args.config_after or [])],
         )
 
-    def _install(self, configured: remote.Command) -> remote.Command:
-        args, node = self._args, self._args.node
-        common = {
-            "NODE_NAME": node.name,
-            "ROLE": node.role,
-            "NO_TAINTS": str(args.k0s.no_taints).lower(),
-            "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
-        }
-        reset = self._run(
-            "k0s-install",
-            "reset_node",
-            {
-                "NODE_NAME": node.name,
-                "IS_BOOTSTRAP": str(args.is_bootstrap).lower(),
-                "PEER_ADDRESS": node.private_address,
-            }
-            if node.is_controller
-            else {"NODE_NAME": node.name, "IS_BOOTSTRAP": "false"},
-        )
+    def _install(self, commands: dict[str, pulumi.Output[str]], configured: remote.Command) -> remote.Command:
+        args = self._args
+        before = [configured, *([self.registry] if self.registry else [])]
         if args.is_bootstrap:
-            create = self._run("k0s-install", "install_controller", common)
-            return self._command("k0s-install", create=create, delete=reset, depends_on=[configured])
+            return self._command(
+                "k0s-install", create=commands["k0s-install"], delete=commands["reset"], depends_on=before
+            )
         token = self._command(
             "join-token",
-            create=self._run(
-                "join-token",
-                "create_join_token",
-                {"ROLE": "controller" if node.is_controller else "worker", "TOKEN_EXPIRY": args.k0s.token_expiry},
-            ),
+            create=commands["join-token"],
             connection=args.leader_connection,
-            depends_on=[configured, *args.join_after],
+            depends_on=[*before, *args.join_after],
             secret_stdout=True,
             with_machine=False,
         )
         return self._command(
             "k0s-install",
-            create=self._run("k0s-install", "join_node", common),
-            delete=reset,
+            create=commands["k0s-install"],
+            delete=commands["reset"],
             stdin=token.stdout,
-            depends_on=[configured, token],
+            depends_on=[*before, token],
         )
 
-    def _member(self) -> remote.Command:
+    def _member(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
         args, node = self._args, self._args.node
         # install_controller.sh prints no token_id: the bootstrap's own member step has none.
         token_id = self.install.stdout.apply(lambda out: parse_key_values(out).get("token_id", ""))
-        confirm = self._run(
-            "member",
+        confirm = script_command(
+            self._label("member"),
             "confirm_member",
             {
                 "NODE_NAME": node.name,
@@ -233,42 +434,31 @@ class K0sNode(pulumi.ComponentResource):
                 "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
             },
         )
-        remove = self._run(
-            "member",
-            "remove_member",
-            {
-                "NODE_NAME": node.name,
-                "ROLE": node.role,
-                "PEER_ADDRESS": node.private_address if node.is_controller else "",
-                "DRAIN_TIMEOUT": args.k0s.upgrade.drain_timeout,
-                "IS_LEADER": str(args.is_bootstrap).lower(),
-            },
-        )
         return self._command(
             "member",
             create=confirm,
-            delete=remove,
+            delete=commands["member-delete"],
             connection=args.leader_connection,
             depends_on=[self.install, *(args.member_after or [])],
             with_machine=False,
         )
 
-    def _upgrade(self) -> remote.Command:
-        args, node = self._args, self._args.node
-        upgrade = self._run(
-            "k0s-upgrade",
-            "upgrade_node",
-            {
-                "K0S_VERSION": args.k0s_version,
-                "NODE_NAME": node.name,
-                "ROLE": node.role,
-                "DRAIN": str(args.k0s.upgrade.drain and node.runs_kubelet).lower(),
-                "DRAIN_TIMEOUT": args.k0s.upgrade.drain_timeout,
-                "READY_TIMEOUT_SECONDS": str(args.k0s.ready_timeout_seconds),
-            },
+    def _reset_probe(self) -> local.Command:
+        """Runs nothing when created; when the node is removed it runs first (it depends on the
+        member step, so it is deleted before it): an unreachable node stops the removal before
+        anything changes, with a message naming the host and the way out."""
+        return self._probe(
+            "reset-probe",
+            delete=self._probe_command("reset-probe", self._args.probe.removal_timeout_seconds, None),
+            depends_on=[self.member],
         )
-        own = [self.member]
+
+    def _upgrade(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
+        args, node = self._args, self._args.node
         stdin = args.admin_kubeconfig if node.role == "worker" else None
         return self._command(
-            "k0s-upgrade", create=upgrade, stdin=stdin, depends_on=[*own, self.staged, *args.upgrade_after]
+            "k0s-upgrade",
+            create=commands["k0s-upgrade"],
+            stdin=stdin,
+            depends_on=[self.member, self.staged, *args.upgrade_after],
         )

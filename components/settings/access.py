@@ -36,6 +36,32 @@ class SshSettings(SettingsModel):
     )
     bastion: BastionHost | None = Field(None, description="Jump host for existing machines.")
     dial_error_limit: int = Field(
-        60, ge=1, le=1000, description="SSH connection attempts before a step fails (machines may still be booting)."
+        10,
+        ge=1,
+        le=1000,
+        description="Failed SSH connection attempts the command provider retries per step (it dials "
+        "dialErrorLimit + 1 times, 100 ms to 5 s apart). The ssh-probe has already waited for the node.",
     )
-    per_dial_timeout: int = Field(15, ge=1, le=300, description="Seconds per SSH connection attempt.")
+    per_dial_timeout: int = Field(
+        15, ge=1, le=300, description="Seconds per SSH connection attempt (TCP connect only, as the provider does)."
+    )
+    probe_timeout_seconds: int = Field(
+        600,
+        ge=10,
+        le=7200,
+        description="How long the runner waits for a node (and the bootstrap controller) to answer SSH, "
+        "TCP connect and banner, before the node's steps run (new machines may still be booting).",
+    )
+    removal_probe_timeout_seconds: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="How long the runner waits for a removed node to answer SSH before its removal steps run.",
+    )
+    banner_timeout_seconds: int = Field(
+        20,
+        ge=1,
+        le=300,
+        description="How long a host that accepted the TCP connection may take to send its SSH banner "
+        "(a half-dead sshd or a load balancer with nothing behind it never does).",
+    )

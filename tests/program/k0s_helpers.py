@@ -8,13 +8,14 @@ from pathlib import Path
 import pulumi
 from pulumi_command import local
 
-from components.hosts.node import Hosts, Node
+from components.hosts.node import Bastion, Hosts, Node
 from components.k0s.bundle import HOST_SCRIPTS_DIR, script_bundle
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.settings import Settings, settings_from_mapping
 from tests.support.recording_mocks import Recording, run_program
 
 COMMAND = "command:remote:Command"
+LOCAL = "command:local:Command"
 SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nk0s-layer-test-key\n-----END OPENSSH PRIVATE KEY-----\n"
 JOIN_TOKEN = "H4sIAAAAAAAC/join-token-secret-material"
 KUBECONFIG = (
@@ -47,6 +48,8 @@ def build(
     *,
     with_machines: bool = False,
     role: str = "controller+worker",
+    bastion: Bastion | None = None,
+    workers_behind_bastion: bool = False,
 ) -> Recording:
     """Register a K0sCluster of ``controllers`` (of ``role``) + ``workers`` nodes; return the recording."""
     settings = settings or k0s_settings()
@@ -68,6 +71,7 @@ def build(
                     private_address=address,
                     machine=machine,
                     machine_id=machine.id if machine else address,
+                    use_bastion=workers_behind_bastion and node_role == "worker",
                 )
             )
         hosts = Hosts(
@@ -75,6 +79,7 @@ def build(
             api_address="api.k0s.test",
             ssh_private_key=pulumi.Output.secret(SSH_KEY),
             external_address="api.k0s.test",
+            bastion=bastion,
         )
         K0sCluster(
             "k0s",
@@ -96,6 +101,11 @@ def step(recording: Recording, node: str, name: str):
     return recording.by_name(f"k0s-{node}-{name}", COMMAND)
 
 
+def probe(recording: Recording, node: str, name: str = "ssh-probe"):
+    """The ``k0s-<node>-ssh-probe`` (or ``reset-probe``) runner-side command."""
+    return recording.by_name(f"k0s-{node}-{name}", LOCAL)
+
+
 def script_of(command: str) -> str:
     """The host script a step's command runs (``stage_k0s``), read back from its ``run.sh`` line."""
     run = command[command.rindex("exec bash ") :]
@@ -112,5 +122,5 @@ def script_inputs(command: str) -> dict[str, str]:
 
 
 def commands(recording: Recording) -> dict[str, dict]:
-    """Every remote command's inputs by name."""
-    return {r.name: r.inputs for r in recording.by_type(COMMAND)}
+    """Every command's inputs by name (remote steps and the runner-side probes)."""
+    return {r.name: r.inputs for kind in (COMMAND, LOCAL) for r in recording.by_type(kind)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from itertools import pairwise
 
 import pytest
@@ -11,10 +12,12 @@ from tests.program.k0s_helpers import (
     COMMAND,
     JOIN_TOKEN,
     KUBECONFIG,
+    LOCAL,
     SSH_KEY,
     build,
     commands,
     k0s_settings,
+    probe,
     script_of,
     step,
 )
@@ -42,7 +45,8 @@ def test_staging_waits_for_nothing_outside_its_own_node(cluster_3_10):
         staged = step(rec, node, "k0s-binary")
         own_ready = step(rec, node, "host-ready")
         assert set(staged.dependencies) == {own_ready.urn}, staged.dependencies
-        assert own_ready.dependencies == ()
+        assert own_ready.dependencies == (probe(rec, node).urn,), "only the node's own ssh-probe comes first"
+        assert probe(rec, node).dependencies == ()
 
 
 def test_workers_join_after_the_bootstrap_but_not_after_each_other(cluster_3_10):
@@ -165,7 +169,7 @@ def test_bumping_k0s_changes_only_staging_and_upgrade_inputs():
     old = commands(build(3, 3, k0s_settings(version="v1.32.11+k0s.0")))
     new = commands(build(3, 3, k0s_settings(version="v1.32.12+k0s.0")))
     changed = {name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 2)[-1] for name in old if old[name] != new[name]}
-    assert changed == {"k0s-binary", "k0s-upgrade"}
+    assert changed == {"k0s-binary", "k0s-upgrade", "ssh-probe"}, "the probe re-runs before the changed steps"
 
 
 def test_resources_per_node_are_constant_per_role():
@@ -220,3 +224,59 @@ def test_no_kubernetes_provider_without_the_platform_layer():
     recording = run_stack(config, "dev")
     assert not [r for r in recording.resources if "kubernetes" in r.type], "no Kubernetes resource or provider"
     assert recording.by_type("mke4k:k0s:K0sCluster")
+
+
+def probe_targets(command: str) -> list[str]:
+    words = shlex.split(command.replace("\\\n", " "))
+    return [words[i + 1] for i, word in enumerate(words) if word == "--target"]
+
+
+def test_the_ssh_probe_checks_the_node_and_the_bootstrap_controller_first(cluster_3_10):
+    rec = cluster_3_10
+    assert probe_targets(probe(rec, "c-1").inputs["create"]) == ["c-1=10.1.0.1:22"]
+    assert probe_targets(probe(rec, "w-3").inputs["create"]) == [
+        "w-3=10.1.0.6:22",
+        "c-1 (bootstrap controller)=10.1.0.1:22",
+    ], "the leader-side steps of w-3 (its token, its membership) dial the bootstrap controller"
+    command = probe(rec, "w-3")
+    assert command.inputs["create"].startswith("exec python3 - \\\n")
+    assert "def main(" in command.inputs["stdin"], "the probe program travels on stdin"
+    assert command.inputs["addPreviousOutputInEnv"] is False
+    for later in ("host-ready", "join-token", "k0s-install", "member", "k0s-upgrade"):
+        assert rec.depends_on(step(rec, "w-3", later), command), later
+
+
+def test_the_ssh_probe_reruns_exactly_when_a_step_of_its_node_changes():
+    base = commands(build(3, 2))
+    bumped = commands(build(3, 2, k0s_settings(upgrade={"drainTimeout": "7m"})))
+    changed = {name for name in base if base[name] != bumped[name]}
+    assert changed == {
+        f"k0s-{n}-{s}" for n in ("c-1", "c-2", "c-3", "w-1", "w-2") for s in ("ssh-probe", "member", "k0s-upgrade")
+    }
+    grown = commands(build(3, 3))
+    assert {name for name in base if base[name] != grown.get(name)} == set(), "a new worker re-runs no other probe"
+
+
+def test_a_removed_node_is_probed_before_anything_of_its_removal_runs():
+    rec = build(3, 2, with_machines=True)
+    for node in ("c-2", "w-1"):
+        reset_probe = probe(rec, node, "reset-probe")
+        assert "create" not in reset_probe.inputs, "nothing runs when it is created"
+        assert probe_targets(reset_probe.inputs["delete"]) == [
+            f"{node}={'10.1.0.2' if node == 'c-2' else '10.1.0.4'}:22"
+        ]
+        assert "--timeout 60" in reset_probe.inputs["delete"]
+        assert "Dead hosts" in reset_probe.inputs["delete"]
+        # Pulumi deletes dependents first: the probe before the member's drain/etcd leave, before the reset.
+        assert rec.depends_on(reset_probe, step(rec, node, "member"))
+        assert reset_probe.deleted_with == rec.by_name(f"machine-{node}", LOCAL).urn, "no probe when the machine goes"
+
+
+def test_nodes_behind_a_bastion_are_probed_through_its_address():
+    from components.hosts.node import Bastion
+
+    rec = build(1, 1, bastion=Bastion(address="203.0.113.9", port=2222, user="jump"), workers_behind_bastion=True)
+    assert probe_targets(probe(rec, "w-1").inputs["create"]) == [
+        "bastion of w-1=203.0.113.9:2222",
+        "c-1 (bootstrap controller)=10.1.0.1:22",
+    ]

@@ -52,7 +52,7 @@ def test_script_is_shellcheck_clean(name):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", sorted(set(MAIN) - {"run.sh", "fetch_k0s_local.sh"}))
+@pytest.mark.parametrize("name", sorted(set(MAIN) - {"run.sh"}))
 def test_text_run_sources_is_shellcheck_clean(name, tmp_path):
     """What run.sh sources for a step, lib.sh then the script, as one text."""
     sent = tmp_path / name
