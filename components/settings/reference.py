@@ -11,7 +11,7 @@ import inspect
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, SecretStr
@@ -71,6 +71,8 @@ def type_name(annotation: object) -> str:
     """A human-readable type: ``string``, ``list of string``, ``one of aws, static``, ``mapping``..."""
     args = get_args(annotation)
     origin = get_origin(annotation)
+    if origin is Annotated:
+        return type_name(args[0])
     if origin in (Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         if len(members) == 1:

@@ -30,7 +30,9 @@ if missing_engine_parts() or not (ENGINE_HOME / "plugins" / "resource-kubernetes
 def lab(tmp_path, monkeypatch):
     """A scratch project with the shipped lab stack config; the lab key file in a scratch HOME."""
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     monkeypatch.setenv("HOME", str(tmp_path))
     project = PulumiProject(stack="lab")
     project.init_stack(yaml.safe_load((REPO / "Pulumi.lab.yaml").read_text())["config"])

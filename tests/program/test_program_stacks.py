@@ -18,7 +18,9 @@ RELEASE = "kubernetes:helm.sh/v3:Release"
 def lab_key(tmp_path, monkeypatch):
     """The lab stack reads ~/.ssh/mke4k-lab: give it one in a scratch HOME."""
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nlab-secret\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     monkeypatch.setenv("HOME", str(tmp_path))
 
 

@@ -25,11 +25,16 @@ from tests.program.stack_program import SHIPPED_STACKS, stack_config
 from tests.support.schemas import crd_validator, errors, schema_file
 
 K0S_SCHEMA = ("k0s", "v1.32.11+k0s.0", "k0s.k0sproject.io_clusterconfigs.yaml")
+DUMMY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nrender-test\n-----END OPENSSH PRIVATE KEY-----\n"
+# MKE 4k docs ("Port ranges"): standalone clusters use NodePorts 32768-35535, with 33000 and
+# 33001 reserved for the ingress controller (facts.md section 5); Kubernetes' default is 30000-32767.
+MKE_NODE_PORT_RANGE = "32768-35535"
+MKE_INGRESS_NODE_PORTS = (33000, 33001)
 
 
 def settings_for_stack(stack, tmp_path, monkeypatch):
     (tmp_path / ".ssh").mkdir(exist_ok=True)
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(DUMMY_KEY)
     monkeypatch.setenv("HOME", str(tmp_path))
     raw = {k.split(":", 1)[1]: v for k, v in stack_config(stack).items() if k.startswith("mke4k:")}
     return settings_from_mapping(raw, stack=stack, base_dir=Path("."))
@@ -76,6 +81,28 @@ def test_required_profile_per_facts(tmp_path, monkeypatch):
     assert spec["telemetry"]["enabled"] is False
 
 
+def test_api_server_gets_mkes_node_port_range_so_the_ingress_node_ports_are_allowed(tmp_path, monkeypatch):
+    args = rendered(settings_for_stack("lab", tmp_path, monkeypatch))["spec"]["api"]["extraArgs"]
+    assert args["service-node-port-range"] == MKE_NODE_PORT_RANGE
+    low, high = map(int, args["service-node-port-range"].split("-"))
+    assert all(low <= port <= high for port in MKE_INGRESS_NODE_PORTS)
+    assert not all(30000 <= port <= 32767 for port in MKE_INGRESS_NODE_PORTS), "why the range must be set"
+
+
+def test_node_port_range_follows_the_setting_and_keeps_other_extra_args(tmp_path, monkeypatch):
+    settings = settings_for_stack("lab", tmp_path, monkeypatch)
+    network = settings.network.model_copy(update={"node_port_range": "32000-34000"})
+    config = render_k0s_config(
+        cluster_name="lab",
+        private_address="10.50.0.11",
+        external_address=None,
+        sans=[],
+        network=network,
+        extra={"spec": {"api": {"extraArgs": {"audit-log-maxage": "30"}}}},
+    )
+    assert config["spec"]["api"]["extraArgs"] == {"audit-log-maxage": "30", "service-node-port-range": "32000-34000"}
+
+
 def test_extra_config_merges_but_cannot_replace_the_profile(tmp_path, monkeypatch):
     settings = settings_for_stack("lab", tmp_path, monkeypatch)
     config = render_k0s_config(
@@ -86,7 +113,7 @@ def test_extra_config_merges_but_cannot_replace_the_profile(tmp_path, monkeypatc
         network=settings.network,
         extra={"spec": {"api": {"extraArgs": {"audit-log-maxage": "30"}}, "network": {"provider": "calico"}}},
     )
-    assert config["spec"]["api"]["extraArgs"] == {"audit-log-maxage": "30"}
+    assert config["spec"]["api"]["extraArgs"]["audit-log-maxage"] == "30"
     assert config["spec"]["network"]["provider"] == "custom"
     assert "externalAddress" not in config["spec"]["api"]
 
