@@ -159,6 +159,11 @@ def check_aws_id(value: str, kind: Literal["vpc", "subnet"]) -> str:
     return value
 
 
+def check_subnet_id(value: str) -> str:
+    """:func:`check_aws_id` for a subnet id."""
+    return check_aws_id(value, "subnet")
+
+
 def check_region(value: str) -> str:
     """An AWS region name like ``eu-west-1``."""
     if not _REGION.match(value):

@@ -9,7 +9,15 @@ from pydantic import AfterValidator, Field, field_validator
 
 from .base import SettingsModel
 from .errors import FieldProblem
-from .formats import check_ami_id, check_aws_id, check_host, check_instance_type, check_region, check_user
+from .formats import (
+    check_ami_id,
+    check_aws_id,
+    check_host,
+    check_instance_type,
+    check_region,
+    check_subnet_id,
+    check_user,
+)
 
 Role = Literal["controller+worker", "controller", "worker"]
 CONTROLLER_ROLES: frozenset[str] = frozenset({"controller+worker", "controller"})
@@ -120,18 +128,15 @@ class VpcSettings(SettingsModel):
 
     cidr: str = Field("10.0.0.0/16", description="CIDR of a new VPC; must not overlap the pod or service CIDR.")
     id: str | None = Field(None, description="Reuse this existing VPC instead of creating one.")
-    subnet_ids: list[str] = Field(default_factory=list, description="Existing subnets to use (with id).")
+    subnet_ids: list[Annotated[str, AfterValidator(check_subnet_id)]] = Field(
+        default_factory=list, description="Existing subnets to use (with id)."
+    )
     availability_zones: int = Field(3, ge=1, le=3, description="Spread new subnets and nodes over this many AZs.")
 
     @field_validator("id")
     @classmethod
     def _valid_vpc_id(cls, value: str | None) -> str | None:
         return value if value is None else check_aws_id(value, "vpc")
-
-    @field_validator("subnet_ids")
-    @classmethod
-    def _valid_subnet_ids(cls, value: list[str]) -> list[str]:
-        return [check_aws_id(item, "subnet") for item in value]
 
 
 class AwsHostsSettings(SettingsModel):

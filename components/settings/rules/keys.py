@@ -202,21 +202,29 @@ def configured_private_key(s: Settings, context: Context) -> tuple[str | None, s
 
 
 def key_pair_match(s: Settings, context: Context) -> Iterable[Issue]:
-    """hosts.aws.publicKey is the public half of the configured private key (checked for OpenSSH-format keys)."""
+    """hosts.aws.publicKey is the public half of the configured private key (OpenSSH keys; a warning: see key rotation)."""
     public = s.hosts.aws.public_key
     if not public or not machines_here(s, "aws"):
         return
     key, text = configured_private_key(s, context)
     try:
-        _, blob = parse_public_key(public)
+        kind, blob = parse_public_key(public)
         private = parse_private_key(text) if isinstance(text, str) and text else None
     except KeyFormatError:
         return  # reported by the format rules
-    if private is not None and private.public_blob is not None and private.public_blob != blob:
+    if (
+        kind in EC2_KEY_TYPES
+        and private is not None
+        and private.public_blob is not None
+        and private.public_blob != blob
+    ):
         yield Issue(
             PUBLIC_KEY,
-            f"is not the public half of the private key in mke4k:{key}: the nodes would refuse the runner's logins.",
-            "set publicKey to the output of `ssh-keygen -y -f <private key file>`.",
+            f"is not the public half of the private key in mke4k:{key}: new instances get this public key, so "
+            "they will refuse the runner's logins (each SSH step retries dialErrorLimit times first).",
+            "set publicKey to the output of `ssh-keygen -y -f <private key file>`; ignore this only while "
+            "rotating the key by hand (docs/operations.md section 8).",
+            severity="warning",
         )
 
 

@@ -52,11 +52,20 @@ def _components(s: Settings) -> list[tuple[str, ComponentSettings, str]]:
     return [piece for piece in pieces if piece[1].enabled]
 
 
-def chart_versions(s: Settings, _: Context) -> Iterable[Issue]:
-    """Each enabled chart's version is a version number the platform layer can parse; a custom chart names its version."""
-    # Imported here: the platform package is heavy to import and only this rule needs its parser.
+def parses(version: str) -> bool:
+    """Whether the platform layer's chart version parser reads ``version``."""
+    # Imported here: the platform package is heavy to import and only the version rules need its parser.
     from components.platform.values import parse_version
 
+    try:
+        parse_version(version)
+    except ValueError:
+        return False
+    return True
+
+
+def chart_versions(s: Settings, _: Context) -> Iterable[Issue]:
+    """Each enabled chart's version is a version number the platform layer can parse; a custom chart names its version."""
     operator, k0rdent = s.mke_operator, s.k0rdent
     if s.runs("platform") and operator.enabled and operator.version is None and operator.chart != MKE_OPERATOR_CHART:
         yield Issue("mkeOperator.version", "a custom chart needs its version.", "set mke4k:mkeOperator.version.")
@@ -71,9 +80,7 @@ def chart_versions(s: Settings, _: Context) -> Iterable[Issue]:
                 f"{key}.version", "the chart is enabled but its version is empty.", "set a version or disable it."
             )
             continue
-        try:
-            parse_version(version)
-        except ValueError:
+        if not parses(version):
             yield Issue(
                 f"{key}.version",
                 f"'{version}' is not a chart version number.",
@@ -90,8 +97,8 @@ def listed_versions(s: Settings, _: Context) -> Iterable[Issue]:
     fields = {"calico": "calico", "k0rdent": flavor_field, "mkeOperator": "mkeOperatorChart"}
     for key, component, name in _components(s):
         version = component.version
-        if not version or not version.strip():
-            continue
+        if not version or not version.strip() or not parses(version):
+            continue  # reported by chart_versions
         field = fields[key]
         shipped = getattr(release, field)
         if version == shipped:
