@@ -182,3 +182,14 @@ def test_a_stack_running_only_some_layers_refuses_before_any_resource(
         assert RefusalMocks.registered, "control: a valid layered stack does register resources"
         return
     assert f"mke4k:{named}" in refused(config, layer)
+
+
+def test_a_warning_is_printed_and_refuses_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    """A VXLAN port other than MKE's on static hosts: the engine gets a warning naming the key; the stack builds."""
+    config = merged(stack_config("lab"), "network", "vxlanPort", 4790)
+    RefusalMocks.registered.clear()
+    with caplog.at_level("WARNING"):
+        run_stack(config, "lab", mocks_class=RefusalMocks)
+    assert any(name.endswith("-k0s-install") for name in RefusalMocks.registered)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("mke4k:network.vxlanPort: ") and "UDP 4790" in w for w in warnings), warnings

@@ -282,10 +282,22 @@ def test_https_node_port_must_be_the_one_the_nlb_forwards_to() -> None:
     single_issue(raw, "mke.ingressController.nodePorts.https", "34001", "forwards 443 to 33001")
 
 
-@pytest.mark.parametrize(("value", "clash"), [("10000-40000", "10250"), ("1-65535", "6443"), ("4000-5000", "4789")])
+@pytest.mark.parametrize(("value", "clash"), [("10000-40000", "10250"), ("1-4000", "22"), ("6000-7000", "6443")])
 def test_range_must_not_cover_ports_the_nodes_listen_on(value: str, clash: str) -> None:
     raw = at(at(static_baseline(), "network.nodePortRange", value), "mkeOperator.enabled", False)
     single_issue(raw, "network.nodePortRange", clash, "shadow")
+
+
+def test_vxlan_port_inside_the_node_port_range_is_refused_at_the_vxlan_port() -> None:
+    """A UDP NodePort on the VXLAN port would capture the overlay's traffic (static hosts: no SG rule)."""
+    single_issue(at(static_baseline(), "network.vxlanPort", 33333), "network.vxlanPort", "inside the NodePort range")
+
+
+def test_clashes_are_found_on_aws_without_an_nlb_too() -> None:
+    """One controller (no NLB) with the ingress listener asked for: the range is still checked for clashes."""
+    raw = at(at(aws_baseline(), "hosts.aws.controllers.count", 1), "hosts.aws.loadBalancer.ingress", True)
+    raw = at(at(raw, "network.nodePortRange", "1-4000"), "mkeOperator.enabled", False)
+    single_issue(raw, "network.nodePortRange", "22 (SSH)", "2380")
 
 
 @pytest.mark.parametrize("value", ["33000", "35535-32768", "a-b", "0-100", "32768-70000", "32768:35535"])

@@ -270,9 +270,15 @@ def test_vxlan_vni_out_of_range(vni: int) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(port=st.integers(min_value=1, max_value=65535), vni=st.integers(min_value=1, max_value=16777215))
 def test_any_vxlan_port_and_vni_in_range_validate(port: int, vni: int) -> None:
-    """Every port in 1-65535 and every VNI in 1-16777215 is accepted and kept as given."""
+    """Every port in 1-65535 outside the NodePort range (MKE's 32768-35535) and every VNI in 1-16777215 is kept as given.
+
+    Inside the NodePort range a UDP NodePort service could capture VXLAN traffic: refused at vxlanPort.
+    """
     raw = static_baseline()
     raw["network"] = {"vxlanPort": port, "vxlanVni": vni}
+    if 32768 <= port <= 35535:
+        single_issue(raw, "network.vxlanPort", "inside the NodePort range")
+        return
     network = load(raw).network
     assert (network.vxlan_port, network.vxlan_vni) == (port, vni)
 

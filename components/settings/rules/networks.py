@@ -170,48 +170,68 @@ def ingress_node_ports(s: Settings) -> dict[str, tuple[int, str]]:
 
 def node_port_range(s: Settings, _: Context) -> Iterable[Issue]:
     """The NodePort range holds MKE's ingress NodePorts (and the one the NLB forwards 443 to) and no port the nodes listen on."""
-    low, high = s.network.node_ports
-    shown = s.network.node_port_range
     if s.runs("platform") and s.mke_operator.enabled:
-        outside: dict[str, list[str]] = {}
-        for name, (port, key) in ingress_node_ports(s).items():
-            if not low <= port <= high:
-                outside.setdefault(key, []).append(f"{port} ({name})")
-        for key, ports in outside.items():
-            yield Issue(
-                key,
-                f"MKE's ingress NodePort(s) {', '.join(ports)} lie outside the NodePort range {shown}; "
-                "the API server would refuse the ingress Service.",
-                "use MKE's range 32768-35535 (mke4k:network.nodePortRange), or NodePorts inside the range.",
-            )
+        yield from _ingress_outside_range(s)
     if machines_here(s, "aws") and s.hosts.aws.load_balancer.ingress:
-        # Imported here: components.hosts imports this package (the port table and LB rule are pure).
-        from components.hosts.aws import needs_load_balancer
-        from components.hosts.aws_security import INGRESS_NODE_PORT
+        yield from _nlb_ingress_target(s)
+    yield from _ports_the_nodes_use(s)
 
-        if not needs_load_balancer(s.hosts.aws):
-            return
-        if not low <= INGRESS_NODE_PORT <= high:
-            yield Issue(
-                "hosts.aws.loadBalancer.ingress",
-                f"the NLB forwards 443 to NodePort {INGRESS_NODE_PORT}, outside the NodePort range {shown}.",
-                "use MKE's range 32768-35535 (mke4k:network.nodePortRange), or turn the ingress listener off.",
-            )
-        https, key = ingress_node_ports(s)["https"]
-        if s.runs("platform") and s.mke_operator.enabled and https != INGRESS_NODE_PORT:
-            yield Issue(
-                key,
-                f"MKE's ingress https NodePort is {https}, but the NLB forwards 443 to {INGRESS_NODE_PORT}.",
-                f"keep MKE's https NodePort {INGRESS_NODE_PORT}, or turn hosts.aws.loadBalancer.ingress off.",
-            )
+
+def _ingress_outside_range(s: Settings) -> Iterable[Issue]:
+    low, high = s.network.node_ports
+    outside: dict[str, list[str]] = {}
+    for name, (port, key) in ingress_node_ports(s).items():
+        if not low <= port <= high:
+            outside.setdefault(key, []).append(f"{port} ({name})")
+    for key, ports in outside.items():
+        yield Issue(
+            key,
+            f"MKE's ingress NodePort(s) {', '.join(ports)} lie outside the NodePort range "
+            f"{s.network.node_port_range}; the API server would refuse the ingress Service.",
+            "use MKE's range 32768-35535 (mke4k:network.nodePortRange), or NodePorts inside the range.",
+        )
+
+
+def _nlb_ingress_target(s: Settings) -> Iterable[Issue]:
+    # Imported here: components.hosts imports this package (the port table and LB rule are pure).
+    from components.hosts.aws import needs_load_balancer
+    from components.hosts.aws_security import INGRESS_NODE_PORT
+
+    if not needs_load_balancer(s.hosts.aws):
+        return
+    low, high = s.network.node_ports
+    if not low <= INGRESS_NODE_PORT <= high:
+        yield Issue(
+            "hosts.aws.loadBalancer.ingress",
+            f"the NLB forwards 443 to NodePort {INGRESS_NODE_PORT}, outside the NodePort range "
+            f"{s.network.node_port_range}.",
+            "use MKE's range 32768-35535 (mke4k:network.nodePortRange), or turn the ingress listener off.",
+        )
+    https, key = ingress_node_ports(s)["https"]
+    if s.runs("platform") and s.mke_operator.enabled and https != INGRESS_NODE_PORT:
+        yield Issue(
+            key,
+            f"MKE's ingress https NodePort is {https}, but the NLB forwards 443 to {INGRESS_NODE_PORT}.",
+            f"keep MKE's https NodePort {INGRESS_NODE_PORT}, or turn hosts.aws.loadBalancer.ingress off.",
+        )
+
+
+def _ports_the_nodes_use(s: Settings) -> Iterable[Issue]:
+    low, high = s.network.node_ports
     clashes = [f"{port} ({what})" for port, what in sorted(node_tcp_ports().items()) if low <= port <= high]
-    if low <= s.network.vxlan_port <= high:
-        clashes.append(f"{s.network.vxlan_port}/udp (Calico VXLAN)")
     if clashes:
         yield Issue(
             "network.nodePortRange",
-            f"{shown} includes ports the nodes use: {', '.join(clashes)}; a NodePort there would shadow them.",
+            f"{s.network.node_port_range} includes ports the nodes listen on: {', '.join(clashes)}; a NodePort "
+            "there would shadow them.",
             "use a range above 30000 that avoids them, e.g. MKE's 32768-35535.",
+        )
+    if low <= s.network.vxlan_port <= high:
+        yield Issue(
+            "network.vxlanPort",
+            f"UDP {s.network.vxlan_port} lies inside the NodePort range {s.network.node_port_range}: a UDP "
+            "NodePort service on it would capture the nodes' VXLAN traffic.",
+            f"choose a VXLAN port outside {s.network.node_port_range} (MKE's is {DEFAULT_VXLAN_PORT}).",
         )
 
 
