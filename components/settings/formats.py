@@ -78,7 +78,7 @@ def host_problem(value: str, use: HostUse = "ssh") -> FieldProblem | None:
         return FieldProblem(f"'{value}' carries a port ({port})", fix)
     if "/" in value:
         return FieldProblem(f"'{value}' is a network or a path, not a host", f"give {_HOST_EXAMPLE}.")
-    if _is_ipv4(value):
+    if as_ip(value) is not None:
         return None
     if _NUMERIC_DOTS.match(value) or value.rsplit(".", 1)[-1].isdigit():
         return FieldProblem(
@@ -95,12 +95,12 @@ def host_problem(value: str, use: HostUse = "ssh") -> FieldProblem | None:
     return None
 
 
-def _is_ipv4(value: str) -> bool:
+def as_ip(value: str | None, *, v4_only: bool = True) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``value`` as an IPv4 (or, with ``v4_only=False``, any IP) address; None when it is not one."""
     try:
-        ipaddress.IPv4Address(value)
+        return ipaddress.IPv4Address(value or "") if v4_only else ipaddress.ip_address(value or "")
     except ValueError:
-        return False
-    return True
+        return None
 
 
 def check_user(value: str) -> str:

@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from ..errors import Issue
+from ..formats import as_ip
 from ..root import Settings
 from .base import Context, machines_here
 
@@ -25,7 +26,7 @@ def source_cidrs(s: Settings, _: Context) -> Iterable[Issue]:
 
 
 def _cidr_issues(key: str, cidr: str) -> Iterable[Issue]:
-    if "/" not in cidr and _is_address(cidr):
+    if "/" not in cidr and as_ip(cidr, v4_only=False) is not None:
         yield Issue(key, f"'{cidr}' has no prefix length.", f"write it as a CIDR, e.g. {cidr}/32 for one address.")
         return
     try:
@@ -40,14 +41,6 @@ def _cidr_issues(key: str, cidr: str) -> Iterable[Issue]:
             "(no IPv6 CIDR block is assigned), so an IPv6 source could never reach the nodes.",
             "list the IPv4 addresses your operators and CI connect from.",
         )
-
-
-def _is_address(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def existing_vpc(s: Settings, _: Context) -> Iterable[Issue]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Issue
+from ..formats import as_ip
 from ..network import (
     DEFAULT_POD_CIDR,
     DEFAULT_VXLAN_PORT,
@@ -49,7 +50,7 @@ def node_addresses_outside_cluster_networks(s: Settings, _: Context) -> Iterable
     pod, service = s.network.pod_network, s.network.service_network
     for i, host in enumerate(s.hosts.static.hosts):
         for field, value in (("address", host.address), ("privateAddress", host.private_address)):
-            address = _ipv4(value)
+            address = as_ip(value)
             if address is None:
                 continue
             if address in pod:
@@ -70,13 +71,6 @@ def node_addresses_outside_cluster_networks(s: Settings, _: Context) -> Iterable
                     f"node address {address} is inside the service CIDR {service}; it would collide with ClusterIPs.",
                     "move the node, or choose another mke4k:network.serviceCidr.",
                 )
-
-
-def _ipv4(value: str | None) -> ipaddress.IPv4Address | None:
-    try:
-        return ipaddress.IPv4Address(value or "")
-    except ValueError:
-        return None
 
 
 def vpc_cidr(s: Settings, _: Context) -> Iterable[Issue]:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from ..errors import Issue
+from ..formats import as_ip
 from ..hosts import CONTROLLER_ROLES, StaticHost
 from ..root import Settings
 from .base import Context, hosts_source, machines_here
@@ -128,9 +129,8 @@ def node_private_addresses(s: Settings, _: Context) -> Iterable[Issue]:
             if host.private_address is None
             else "give the address the other nodes reach this host at."
         )
-        try:
-            address = ipaddress.IPv4Address(value)
-        except ValueError:
+        address = as_ip(value)
+        if address is None:
             if host.role in CONTROLLER_ROLES:
                 yield Issue(
                     key,
