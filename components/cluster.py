@@ -21,7 +21,6 @@ from pulumi_command import remote
 from components.hosts import build_hosts
 from components.hosts.node import Hosts
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
-from components.hosts.ssh_key import check_key_settings
 from components.k0s.cluster import K0sCluster
 from components.k0s.from_settings import k0s_cluster_args
 from components.kubeconfig_provider import cluster_provider
@@ -55,8 +54,6 @@ class MkeCluster(pulumi.ComponentResource):
         name = settings.cluster.name
         bootstrap: str | None = None
         previous: PreviousDeployment | None = None
-        if settings.runs("hosts") or settings.runs("k0s"):
-            check_key_settings(settings)  # raises before any resource is registered
         if settings.runs("k0s"):
             previous = read_previous(settings)  # a read-only reference; raises before any change
             planned = planned_controllers(settings)

@@ -34,7 +34,7 @@ from components.airgap import (  # noqa: E402
     MirrorManifest,
     mirror_manifest,
 )
-from components.settings import SettingsError, settings_from_mapping  # noqa: E402
+from components.settings import SettingsError, validate_mapping  # noqa: E402
 
 WHAT = ("all", "images", "charts", "files")
 _SECRET_PLACEHOLDER = "<secret: not needed for the list>"
@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     try:
-        settings = settings_from_mapping(stack_settings_input(stack_file), stack=args.stack, base_dir=REPO)
+        settings = validate_mapping(
+            stack_settings_input(stack_file), stack=args.stack, base_dir=REPO, connects=False
+        ).settings
         manifest = mirror_manifest(settings)
     except (SettingsError, AirgapError) as error:
         print(f"airgap-list: {error}", file=sys.stderr)

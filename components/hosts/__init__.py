@@ -15,7 +15,6 @@ from .aws import AwsHosts
 from .naming import resource_name
 from .node import Bastion, Hosts, Node
 from .outputs import export_hosts, hosts_outputs
-from .ssh_key import check_key_settings
 from .stack import stack_hosts
 from .static import static_hosts
 
@@ -33,11 +32,10 @@ __all__ = [
 def build_hosts(settings: Settings, opts: pulumi.ResourceOptions | None = None) -> Hosts:
     """Build the hosts layer for ``settings.hosts.source`` (resolved by the loader).
 
-    Key problems (e.g. a public key without ``mke4k:ssh.privateKey``) raise
-    SettingsError before any resource is registered.
+    Key problems (e.g. a public key without ``mke4k:ssh.privateKey``) were refused by
+    the settings pass, before any resource is registered.
     """
     source = settings.hosts.source
-    check_key_settings(settings)
     if source == "aws":
         return AwsHosts(resource_name(settings.cluster.name, "hosts"), settings, opts).hosts
     if source == "static":

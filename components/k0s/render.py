@@ -36,15 +36,18 @@ def render_k0s_config(
     """The ClusterConfig for one controller.
 
     Per controller: ``spec.api.address`` and ``spec.storage.etcd.peerAddress`` (its private
-    address). Identical on every controller: everything else. The network profile and
+    address). Identical on every controller: everything else, including the API server's
+    NodePort range (MKE's ingress NodePorts must fit in it). The network profile and
     etcd storage are applied last so ``extra`` (already checked by the settings rules)
-    can never replace them.
+    can never replace them; other ``extraArgs`` of ``extra`` are kept.
     """
     api: dict[str, Any] = {
         "address": private_address,
         "port": 6443,
         "k0sApiPort": 9443,
         "sans": sorted(set(sans) | {private_address}),
+        # MKE's ingress NodePorts (33000/33001) lie outside Kubernetes' default 30000-32767.
+        "extraArgs": {"service-node-port-range": network.node_port_range},
     }
     if external_address:
         api["externalAddress"] = external_address

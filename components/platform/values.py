@@ -140,7 +140,7 @@ class _Rule:
 
 
 _WHY_VXLAN = (
-    "MKE 4k networks pods with VXLAN and BGP off (facts.md section 2); the operator's "
+    "MKE 4k networks pods with VXLAN and BGP off (its required network profile); the operator's "
     "default is IPIP, so VXLAN must be spelled out and cannot be changed."
 )
 _WHY_PROVIDER = (

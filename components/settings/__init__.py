@@ -2,7 +2,7 @@
 
 from .errors import Issue, SettingsError
 from .hosts import CONTROLLER_ROLES
-from .loader import deep_merge, load_settings, resolved, settings_from_mapping
+from .loader import Validated, deep_merge, load_settings, resolved, settings_from_mapping, validate_mapping
 from .root import Settings
 
 __all__ = [
@@ -10,8 +10,10 @@ __all__ = [
     "Issue",
     "Settings",
     "SettingsError",
+    "Validated",
     "deep_merge",
     "load_settings",
     "resolved",
     "settings_from_mapping",
+    "validate_mapping",
 ]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from .base import SettingsModel
+from .errors import FieldProblem
+from .formats import (
+    check_ami_id,
+    check_aws_id,
+    check_host,
+    check_instance_type,
+    check_region,
+    check_subnet_id,
+    check_user,
+)
 
 Role = Literal["controller+worker", "controller", "worker"]
 CONTROLLER_ROLES: frozenset[str] = frozenset({"controller+worker", "controller"})
@@ -22,21 +31,25 @@ UBUNTU_2204_AMD64 = "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"
 def check_node_name(value: str) -> str:
     """Node names become Kubernetes node names and resource names: DNS labels only."""
     if not _NODE_NAME.match(value):
-        raise ValueError(
+        raise FieldProblem(
             f"'{value}' is not a valid node name: use lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit, at most 63 characters"
+            "starting and ending with a letter or digit, at most 63 characters",
+            f"rename it, e.g. '{_suggest_node_name(value)}'.",
         )
     return value
 
 
-def check_address(value: str) -> str:
-    """An IPv4 address or a DNS name."""
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        if not re.match(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$", value):
-            raise ValueError(f"'{value}' is neither an IPv4 address nor a host name") from None
-    return value
+def _suggest_node_name(value: str) -> str:
+    cleaned = re.sub(r"[^a-z0-9-]+", "-", value.lower()).strip("-")[:63].strip("-")
+    return cleaned or "node-1"
+
+
+SshHost = Annotated[str, AfterValidator(check_host)]
+"""A host the runner reaches over SSH: host name or IPv4 address."""
+UserName = Annotated[str, AfterValidator(check_user)]
+"""A login name."""
+InstanceType = Annotated[str, AfterValidator(check_instance_type)]
+"""An EC2 instance type."""
 
 
 class StaticHost(SettingsModel):
@@ -44,25 +57,20 @@ class StaticHost(SettingsModel):
 
     name: str = Field(description="Node name (becomes the Kubernetes node name); DNS label.")
     role: Role = Field(description="controller+worker, controller or worker.")
-    address: str = Field(description="Address the runner uses for SSH (IPv4 or DNS name).")
-    private_address: str | None = Field(
+    address: SshHost = Field(description="Address the runner uses for SSH (IPv4 or DNS name).")
+    private_address: SshHost | None = Field(
         None,
         description="Address the nodes use to reach each other (etcd peer, API). "
         "Defaults to address. Give it explicitly when the host has several interfaces: "
         "a wrongly detected private address is a classic k0sctl failure.",
     )
-    ssh_port: int | None = Field(None, description="SSH port; defaults to mke4k:ssh.port.")
-    ssh_user: str | None = Field(None, description="SSH user; defaults to mke4k:ssh.user.")
+    ssh_port: int | None = Field(None, ge=1, le=65535, description="SSH port; defaults to mke4k:ssh.port.")
+    ssh_user: UserName | None = Field(None, description="SSH user; defaults to mke4k:ssh.user.")
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         return check_node_name(value)
-
-    @field_validator("address", "private_address")
-    @classmethod
-    def _valid_address(cls, value: str | None) -> str | None:
-        return value if value is None else check_address(value)
 
 
 class StaticHostsSettings(SettingsModel):
@@ -75,9 +83,9 @@ class NodeGroupSettings(SettingsModel):
     """A group of identical EC2 instances."""
 
     count: int = Field(1, ge=0, le=500, description="Number of instances.")
-    instance_type: str = Field(
+    instance_type: InstanceType = Field(
         "m5.xlarge",
-        description="EC2 instance type. Managers want at least 4 vCPU / 16 GB (facts.md section 6).",
+        description="EC2 instance type (family.size). Managers want at least 4 vCPU / 16 GB (m5.xlarge class).",
     )
     root_volume_size: int = Field(50, ge=20, le=16384, description="Root volume size in GiB (gp3, encrypted).")
     root_volume_type: Literal["gp3", "gp2", "io1", "io2"] = Field("gp3", description="Root volume type.")
@@ -97,15 +105,22 @@ class LoadBalancerSettings(SettingsModel):
     enabled: Literal["auto", "always", "never"] = Field(
         "auto", description="auto: only when there is more than one controller."
     )
-    ingress: bool = Field(False, description="Also forward 443 to the MKE ingress NodePort 33001.")
-    internal: bool = Field(False, description="Make the NLB internal (runner inside the VPC).")
+    ingress: bool = Field(
+        False,
+        description="Also forward 443 to the MKE ingress NodePort 33001 (must lie in mke4k:network.nodePortRange).",
+    )
+    internal: bool = Field(
+        False,
+        description="Make the NLB internal. Its name resolves only inside the VPC, so a stack that runs "
+        "the platform layer must run inside the VPC and set usePrivateAddresses.",
+    )
 
 
 class BastionSettings(SettingsModel):
     """A bastion host: workers get no public address and are reached through it."""
 
     enabled: bool = Field(False, description="Create a bastion and keep workers private.")
-    instance_type: str = Field("t3.micro", description="Bastion instance type.")
+    instance_type: InstanceType = Field("t3.micro", description="Bastion instance type.")
 
 
 class VpcSettings(SettingsModel):
@@ -113,34 +128,48 @@ class VpcSettings(SettingsModel):
 
     cidr: str = Field("10.0.0.0/16", description="CIDR of a new VPC; must not overlap the pod or service CIDR.")
     id: str | None = Field(None, description="Reuse this existing VPC instead of creating one.")
-    subnet_ids: list[str] = Field(default_factory=list, description="Existing subnets to use (with id).")
+    subnet_ids: list[Annotated[str, AfterValidator(check_subnet_id)]] = Field(
+        default_factory=list, description="Existing subnets to use (with id)."
+    )
     availability_zones: int = Field(3, ge=1, le=3, description="Spread new subnets and nodes over this many AZs.")
+
+    @field_validator("id")
+    @classmethod
+    def _valid_vpc_id(cls, value: str | None) -> str | None:
+        return value if value is None else check_aws_id(value, "vpc")
 
 
 class AwsHostsSettings(SettingsModel):
     """EC2 machines in a new or existing VPC."""
 
-    region: str | None = Field(None, description="AWS region; defaults to aws:region.")
+    region: Annotated[str, AfterValidator(check_region)] | None = Field(
+        None, description="AWS region; defaults to aws:region."
+    )
     vpc: VpcSettings = Field(default_factory=VpcSettings, description="VPC and subnets.")
     controllers: ControllerGroupSettings = Field(
         default_factory=ControllerGroupSettings, description="Controller instances (odd count)."
     )
     workers: NodeGroupSettings = Field(default_factory=NodeGroupSettings, description="Worker instances.")
-    ami: str | None = Field(
-        None, description="Pinned AMI id. When unset, the newest Ubuntu 22.04 LTS amd64 from Canonical."
+    ami: Annotated[str, AfterValidator(check_ami_id)] | None = Field(
+        None, description="Pinned AMI id (ami-…). When unset, the newest Ubuntu 22.04 LTS amd64 from Canonical."
     )
     ssh_cidrs: list[str] = Field(
         default_factory=list,
-        description="Sources allowed to SSH (22). 0.0.0.0/0 only if listed explicitly.",
+        description="IPv4 sources allowed to SSH (22), as CIDRs. 0.0.0.0/0 only if listed explicitly. "
+        "IPv6 is refused: the VPC, NLB and security-group rules are IPv4 only.",
     )
     api_cidrs: list[str] = Field(
         default_factory=list,
-        description="Sources allowed to reach the Kubernetes API (6443). 0.0.0.0/0 only if listed explicitly.",
+        description="IPv4 sources allowed to reach the Kubernetes API (6443), as CIDRs. 0.0.0.0/0 only if "
+        "listed explicitly. IPv6 is refused: the VPC, NLB and security-group rules are IPv4 only.",
     )
     load_balancer: LoadBalancerSettings = Field(default_factory=LoadBalancerSettings, description="API load balancer.")
     bastion: BastionSettings = Field(default_factory=BastionSettings, description="Optional bastion host.")
     public_key: str | None = Field(
-        None, description="OpenSSH public key for the key pair; when unset one is generated (private key secret)."
+        None,
+        description="OpenSSH public key for the EC2 key pair: one line 'ssh-ed25519 AAAA…' or 'ssh-rsa AAAA…' "
+        "(EC2 imports only RSA and ED25519 keys). It must match mke4k:ssh.privateKey. When unset a key "
+        "pair is generated (private key secret).",
     )
     instance_profile: str | None = Field(
         None, description="IAM instance profile for the AWS cloud provider (optional)."

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from .base import SettingsModel
+from .errors import FieldProblem
+from .formats import check_api_host, check_duration
 
 K0S_VERSION_PATTERN = re.compile(r"^v(\d+)\.(\d+)\.(\d+)\+k0s\.(\d+)$")
 DEFAULT_DOWNLOAD_URL = "https://github.com/k0sproject/k0s/releases/download"
-_DURATION = re.compile(r"^\d+(s|m|h)$")
+
+ApiHost = Annotated[str, AfterValidator(check_api_host)]
+"""A name or IPv4 address the API is reached at (certificate SAN, external address)."""
 
 
 def kubernetes_minor(k0s_version: str) -> str:
@@ -20,13 +24,6 @@ def kubernetes_minor(k0s_version: str) -> str:
     if match is None:
         raise ValueError(f"not a k0s version: {k0s_version}")
     return f"{match.group(1)}.{match.group(2)}"
-
-
-def check_duration(value: str) -> str:
-    """Durations are written like k0s/kubectl expect them: ``90s``, ``10m``, ``1h``."""
-    if not _DURATION.match(value):
-        raise ValueError(f"'{value}' is not a duration; write it like 30s, 10m or 1h")
-    return value
 
 
 class UpgradeSettings(SettingsModel):
@@ -69,16 +66,17 @@ class K0sSettings(SettingsModel):
     upload_arch: Literal["amd64", "arm64", "arm"] = Field(
         "amd64", description="Architecture of the binary fetched by the runner for binarySource upload."
     )
-    api_sans: list[str] = Field(
+    api_sans: list[ApiHost] = Field(
         default_factory=list,
-        description="Extra subject alternative names for the API certificate (the LB name and "
-        "every controller address are always included).",
+        description="Extra subject alternative names for the API certificate: host names or IPv4 addresses, "
+        "without scheme or port (the LB name and every controller address are always included).",
     )
     config: dict[str, Any] = Field(
         default_factory=dict,
         description="Extra ClusterConfig fields merged into the rendered k0s.yaml (e.g. "
-        "{spec: {api: {extraArgs: {...}}}}). Fields carrying the required network profile "
-        "cannot be overridden.",
+        "{spec: {api: {extraArgs: {...}}}}), checked against the k0s ClusterConfig schema (unknown keys are "
+        "refused). Fields carrying the required network profile, the per-node wiring or the ports other "
+        "layers assume (API 6443, join API 9443, konnectivity 8132) cannot be overridden.",
     )
     bootstrap_controller: str | None = Field(
         None,
@@ -100,53 +98,30 @@ class K0sSettings(SettingsModel):
     @classmethod
     def _valid_version(cls, value: str | None) -> str | None:
         if value is not None and not K0S_VERSION_PATTERN.match(value):
-            raise ValueError(f"'{value}' is not a k0s version; it must look like v1.32.11+k0s.0")
+            raise FieldProblem(
+                f"'{value}' is not a k0s version",
+                "write it like v1.32.11+k0s.0 (the release tag: v, Kubernetes version, +k0s.N).",
+            )
         return value
 
     @field_validator("sha256")
     @classmethod
     def _valid_sha256(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[0-9a-f]{64}", value.lower()):
-            raise ValueError("a sha256 is 64 hexadecimal characters")
+            raise FieldProblem(
+                "is not a sha256: a sha256 is 64 hexadecimal characters",
+                "copy the hash of k0s-<version>-<arch> from the release's sha256sums.txt (without 'sha256:').",
+            )
         return value.lower() if value else value
 
     @field_validator("download_url")
     @classmethod
     def _valid_url(cls, value: str) -> str:
-        if not re.match(r"^https?://", value):
-            raise ValueError(f"'{value}' must be an http(s):// URL")
+        if not re.match(r"^https?://[^/\s]+", value) or any(c.isspace() for c in value):
+            raise FieldProblem(f"'{value}' is not an http(s):// URL", "write it like https://mirror.example.com/k0s.")
         return value.rstrip("/")
 
     @field_validator("token_expiry")
     @classmethod
     def _valid_expiry(cls, value: str) -> str:
         return check_duration(value)
-
-
-# ClusterConfig fields that carry the MKE 4k network profile or the layer's own wiring:
-# mke4k:k0s.config may not set them (set the matching mke4k:network key instead).
-PROTECTED_K0S_CONFIG_PATHS: dict[str, str] = {
-    "spec.network.provider": "Calico is installed by the platform layer; k0s must install no CNI (custom)",
-    "spec.network.podCIDR": "set mke4k:network.podCidr (it must equal the Calico pool)",
-    "spec.network.serviceCIDR": "set mke4k:network.serviceCidr",
-    "spec.network.kubeProxy.mode": "set mke4k:network.kubeProxyMode",
-    "spec.network.kubeProxy.disabled": "MKE 4k requires kube-proxy",
-    "spec.network.clusterDomain": "set mke4k:network.clusterDomain",
-    "spec.storage.type": "k0rdent needs etcd; kine is not supported",
-    "spec.api.address": "set per controller from its private address",
-    "spec.api.externalAddress": "comes from the hosts layer (load balancer) or mke4k:apiExternalAddress",
-    "spec.api.sans": "set mke4k:k0s.apiSans",
-    "spec.storage.etcd.peerAddress": "set per controller from its private address",
-}
-
-
-def protected_paths_in(config: dict[str, Any], prefix: str = "") -> list[str]:
-    """The protected dotted paths that ``config`` (an extra ClusterConfig fragment) sets."""
-    found = []
-    for key, value in config.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if path in PROTECTED_K0S_CONFIG_PATHS:
-            found.append(path)
-        elif isinstance(value, dict):
-            found.extend(protected_paths_in(value, path))
-    return found

@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, field_validator
 
 from .base import SettingsModel
+from .errors import FieldProblem
+from .formats import host_problem
 
 CALICO_CHART_REPO = "https://docs.tigera.io/calico/charts"
 K0RDENT_ENTERPRISE_CHART = "oci://registry.mirantis.com/k0rdent-enterprise/charts/k0rdent-enterprise"
@@ -35,7 +37,7 @@ class CalicoSettings(ComponentSettings):
     @classmethod
     def _calico_version(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"v\d+\.\d+\.\d+", value):
-            raise ValueError(f"'{value}' is not a Calico version; write it like v3.30.2")
+            raise FieldProblem(f"'{value}' is not a Calico version", "write the Calico tag, like v3.30.2.")
         return value
 
 
@@ -61,13 +63,19 @@ class MkeOperatorSettings(ComponentSettings):
 class RegistrySettings(SettingsModel):
     """Image and chart registry overrides (airgap mirrors), applied to every component."""
 
-    image_registry: str | None = Field(None, description="Image registry prefix, e.g. registry.example.com/mke.")
-    chart_registry: str | None = Field(
-        None, description="Chart registry, oci://host/path without trailing '/'; charts are pulled from it."
+    image_registry: str | None = Field(
+        None, description="Image registry prefix host[:port][/path] without scheme, e.g. registry.example.com/mke."
     )
-    username: str | None = Field(None, description="Registry user.")
+    chart_registry: str | None = Field(
+        None, description="Chart registry, oci://host[:port]/path without trailing '/'; charts are pulled from it."
+    )
+    username: str | None = Field(None, description="Registry user (needs a registry and a password).")
     password: SecretStr | None = Field(None, description="Registry password or token (secret).")
-    ca_file: str | None = Field(None, description="Path on the runner to the registry CA bundle (PEM).")
+    ca_file: str | None = Field(
+        None,
+        description="Path on the runner to the registry CA bundle: a PEM file of -----BEGIN CERTIFICATE----- "
+        "blocks (relative to the project directory, ~ expanded).",
+    )
     ca_data: str | None = Field(
         None,
         description="The registry CA bundle inline (PEM), like mke4.yaml's caData. Nodes' containerd trusts it "
@@ -95,9 +103,46 @@ class RegistrySettings(SettingsModel):
                 raise ValueError(f"'{host}' is not a registry host; write it like quay.io or registry.local:5000")
         return value
 
+    @field_validator("image_registry")
+    @classmethod
+    def _image_registry(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_registry_reference(value, "registry.example.com/mke")
+        return value
+
     @field_validator("chart_registry")
     @classmethod
     def _oci(cls, value: str | None) -> str | None:
-        if value is not None and (not value.startswith("oci://") or value.endswith("/")):
-            raise ValueError(f"'{value}' must start with oci:// and not end with '/'")
+        if value is None:
+            return value
+        if not value.startswith("oci://"):
+            raise FieldProblem(
+                f"'{value}' is not an oci:// reference",
+                "write it like oci://registry.example.com/mke (Helm pulls OCI).",
+            )
+        check_registry_reference(value.removeprefix("oci://"), "oci://registry.example.com/mke")
         return value
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        if value is not None and (not value or any(c.isspace() for c in value)):
+            raise FieldProblem("is empty or contains whitespace", "give the registry user name, or remove the key.")
+        return value
+
+
+def check_registry_reference(value: str, example: str) -> None:
+    """``host[:port][/path]`` with a valid host, no scheme, no trailing '/', no whitespace."""
+    if "://" in value:
+        raise FieldProblem(f"'{value}' carries a scheme", f"write it without one, like {example}.")
+    if value.endswith("/") or "//" in value:
+        raise FieldProblem(f"'{value}' has an empty path segment or a trailing '/'", f"write it like {example}.")
+    authority = value.split("/", 1)[0]
+    host, _, port = authority.partition(":")
+    problem = host_problem(host, "registry")
+    if problem is not None:
+        raise FieldProblem(f"registry host {problem}", f"write it like {example}.")
+    if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+        raise FieldProblem(
+            f"'{authority}' has an invalid port", f"write it like {example} or registry.example.com:5000/mke."
+        )

@@ -11,7 +11,7 @@ import inspect
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, SecretStr
@@ -22,6 +22,7 @@ from components.release_matrix import load_matrix
 
 from .errors import config_key
 from .root import Settings
+from .rules import RULES, summary
 
 REGENERATE = "make docs"
 GENERATOR = "tools/gen_config_reference.py"
@@ -71,6 +72,8 @@ def type_name(annotation: object) -> str:
     """A human-readable type: ``string``, ``list of string``, ``one of aws, static``, ``mapping``..."""
     args = get_args(annotation)
     origin = get_origin(annotation)
+    if origin is Annotated:
+        return type_name(args[0])
     if origin in (Union, types.UnionType):
         members = [a for a in args if a is not type(None)]
         if len(members) == 1:
@@ -199,6 +202,28 @@ def _versions_section() -> list[str]:
     return lines
 
 
+def _rules_section() -> list[str]:
+    """The cross-field rules, one line each, from the rules' docstrings (grouped by their module)."""
+    lines = [
+        "## Validation rules",
+        "",
+        "Everything below is checked before any resource is registered, and every problem is "
+        "reported at once as `mke4k:<key>: <problem> Fix: <fix>` (a value taken from an mke4.yaml also "
+        "names its place in that file). Besides the types, ranges and formats given with each key, "
+        f"these {len(RULES)} rules relate keys to each other and to the other layers "
+        "(where a value may be deliberate, a rule prints a warning instead of refusing; the messages say which):",
+        "",
+    ]
+    group = ""
+    for rule in RULES:
+        module = rule.__module__.rsplit(".", 1)[-1]
+        if module != group:
+            group = module
+            lines.append(f"- **{module.replace('_', ' ')}**")
+        lines.append(f"  - {_pipe(summary(rule))}")
+    return lines
+
+
 def render_reference() -> str:
     """The whole docs/configuration.md text."""
     lines = [
@@ -216,6 +241,8 @@ def render_reference() -> str:
         "",
     ]
     lines += _versions_section()
+    lines += [""]
+    lines += _rules_section()
     top_level = [row for row in iter_rows() if "." not in row.path and "[" not in row.path]
     rows = list(iter_rows())
     for top in top_level:

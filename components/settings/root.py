@@ -9,8 +9,9 @@ from pydantic import Field, field_validator
 
 from .access import SshSettings
 from .base import SettingsModel
+from .errors import FieldProblem
 from .hosts import HostsSettings
-from .k0s import K0sSettings
+from .k0s import ApiHost, K0sSettings
 from .network import NetworkSettings
 from .platform import CalicoSettings, K0rdentSettings, MkeOperatorSettings, RegistrySettings
 
@@ -28,8 +29,9 @@ class ClusterSettings(SettingsModel):
     @classmethod
     def _valid_name(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", value):
-            raise ValueError(
-                f"'{value}' is not a valid cluster name: lowercase letters, digits and '-', at most 32 characters"
+            raise FieldProblem(
+                f"'{value}' is not a valid cluster name: lowercase letters, digits and '-', at most 32 characters",
+                "rename it (it prefixes every resource name), e.g. 'lab' or 'prod-eu'.",
             )
         return value
 
@@ -72,12 +74,19 @@ class Settings(SettingsModel):
     mke4_config_file: str | None = Field(
         None,
         description="Path to an existing mke4.yaml: its hosts, apiServer and network sections "
-        "become the static hosts, API SANs/external address and network settings. Stack keys win.",
+        "become the static hosts, API SANs/external address and network settings. Stack keys win, "
+        "except the host list: a stack whose hosts do not come from the file is refused.",
     )
-    api_external_address: str | None = Field(
+    api_external_address: ApiHost | None = Field(
         None,
         description="Address clients use for the API when not given by the hosts layer "
-        "(e.g. an existing load balancer in front of static hosts).",
+        "(e.g. an existing load balancer in front of static hosts): a host name or IPv4 address, "
+        "without scheme or port (the port is always 6443).",
+    )
+    allow_unlisted_versions: bool = Field(
+        False,
+        description="Accept Calico, k0rdent and mke-operator versions the release matrix does not list "
+        "(pinned on purpose). Calico's Kubernetes support range is still checked, and a warning is printed.",
     )
 
     def runs(self, layer: Layer) -> bool:

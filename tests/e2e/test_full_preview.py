@@ -4,6 +4,9 @@ Uses the locally built CLI, Python host and Kubernetes provider (`make engine`) 
 command provider TEST STAND-IN (tools/command-standin): a preview runs only the providers'
 Check and Diff, so this proves the whole graph plans with no error — hosts, k0s chains,
 the Kubernetes provider and every Helm release — not that anything would deploy.
+
+Invalid configs of several kinds fail ``pulumi up`` itself in the settings pass: the
+message names the key, no Python traceback is printed, and the state holds no resource.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ if missing_engine_parts() or not (ENGINE_HOME / "plugins" / "resource-kubernetes
 def lab(tmp_path, monkeypatch):
     """A scratch project with the shipped lab stack config; the lab key file in a scratch HOME."""
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     monkeypatch.setenv("HOME", str(tmp_path))
     project = PulumiProject(stack="lab")
     project.init_stack(yaml.safe_load((REPO / "Pulumi.lab.yaml").read_text())["config"])
@@ -60,3 +65,42 @@ def test_an_invalid_config_fails_the_preview_with_the_key(lab):
     assert run.returncode != 0
     assert "mke4k:network.vxlanVni: VXLAN VNI 0 is outside 1-16777215" in run.output
     assert "Traceback" not in run.output
+
+
+def resources_in_state(project):
+    """Types of the resources in the stack's state (the root Stack resource left out)."""
+    exported = json.loads(project.pulumi("stack", "export").stdout)
+    resources = exported.get("deployment", {}).get("resources") or []
+    return [r["type"] for r in resources if r["type"] != "pulumi:pulumi:Stack"]
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"mke4k:apiExternalAddress": "https://lab-api.example.internal:6443"}, "mke4k:apiExternalAddress: "),
+        ({"mke4k:k0s": {"config": {"spec": {"netwrok": {}}}}}, "mke4k:k0s.config.spec.netwrok: "),
+        (
+            {"mke4k:calico": {"values": {"installation": {"calicoNetwork": {"bgp": "Enabled"}}}}},
+            "mke4k:calico.values.installation.calicoNetwork.bgp: ",
+        ),
+        ({"mke4k:network": {"nodePortRange": "30000-32767"}}, "mke4k:network.nodePortRange: "),
+    ],
+)
+def test_an_invalid_config_fails_up_before_any_resource_exists(lab, config, expected):
+    """`pulumi up` (not only preview) stops in the settings pass: the key is named, nothing is in state."""
+    lab.set_config(config)
+    run = lab.pulumi("up", "--yes", "--skip-preview", check=False, timeout=300)
+    assert run.returncode != 0
+    assert expected in run.output
+    assert "Traceback" not in run.output
+    assert resources_in_state(lab) == []
+
+
+def test_a_public_key_in_the_private_key_file_fails_before_any_ssh_attempt(lab, tmp_path):
+    """The lab key file holds a .pub line: refused at once, not after 60 SSH attempts per node."""
+    (tmp_path / ".ssh" / "mke4k-lab").write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFaKe ops@example\n")
+    run = lab.pulumi("up", "--yes", "--skip-preview", check=False, timeout=300)
+    assert run.returncode != 0
+    assert "mke4k:ssh.privateKeyFile: this is a public key" in run.output
+    assert "Traceback" not in run.output
+    assert resources_in_state(lab) == []

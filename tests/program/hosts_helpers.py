@@ -18,6 +18,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.settings import Settings, settings_from_mapping
 from tests.support.recording_mocks import Recording, RecordingMocks, run_program
+from tests.support.ssh_keys import public_key_line
 
 AZS = "aws:index/getAvailabilityZones:getAvailabilityZones"
 AMI = "aws:ec2/getAmi:getAmi"
@@ -41,6 +42,7 @@ GENERATED_PRIVATE_KEY = (
 GIVEN_PRIVATE_KEY = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\ngiven-key-secret-material\n-----END OPENSSH PRIVATE KEY-----\n"
 )
+GIVEN_PUBLIC_KEY = public_key_line("given", comment="ops")
 
 
 class HostsMocks(RecordingMocks):
@@ -149,7 +151,7 @@ PROD: dict[str, Any] = {
         "source": "aws",
         "aws": {
             "region": "us-east-1",
-            "ami": "ami-0pinnedprod0001",
+            "ami": "ami-0a1b2c3d4e5f67890",
             "vpc": {"cidr": "10.20.0.0/16", "availabilityZones": 3},
             "controllers": {"count": 3, "instanceType": "m5.2xlarge", "rootVolumeSize": 100},
             "workers": {"count": 4, "instanceType": "m5.4xlarge", "rootVolumeSize": 200},

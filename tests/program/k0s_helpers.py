@@ -29,8 +29,9 @@ def k0s_settings(**k0s: object) -> Settings:
     raw = {
         "hosts": {
             "source": "static",
-            "static": {"hosts": [{"name": "c-1", "role": "controller", "address": "10.1.0.1"}]},
+            "static": {"hosts": [{"name": "c-1", "role": "controller+worker", "address": "10.1.0.1"}]},
         },
+        "ssh": {"privateKey": SSH_KEY},
         "k0s": k0s,
     }
     return settings_from_mapping(raw, stack="k0s", base_dir=Path("."))

@@ -11,6 +11,7 @@ import yaml
 
 from tests.program.hosts_helpers import HostsMocks
 from tests.support.recording_mocks import Recording, run_program
+from tests.support.ssh_keys import openssh_private_key
 
 REPO = Path(__file__).resolve().parents[2]
 SHIPPED_STACKS = ("dev", "staging", "prod", "lab", "airgap")
@@ -44,7 +45,7 @@ def give_stack_keys(home: Path) -> None:
         if key_file and key_file.startswith("~/"):
             path = home / key_file[2:]
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"-----BEGIN OPENSSH PRIVATE KEY-----\n{stack}-secret\n")
+            path.write_text(openssh_private_key(f"{stack}-secret"))
 
 
 def as_pulumi_config(config: dict[str, Any]) -> dict[str, str]:

@@ -23,7 +23,7 @@ import yaml
 from components.airgap import mirror_manifest
 from components.image_refs import names_public_registry
 from components.settings import deep_merge, settings_from_mapping
-from tests.program.stack_program import SHIPPED_STACKS, run_stack, stack_config
+from tests.program.stack_program import SHIPPED_STACKS, give_stack_keys, run_stack, stack_config
 from tests.support.recording_mocks import RecordedResource, Recording
 
 COMMAND = "command:remote:Command"
@@ -36,9 +36,7 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/]{200,}={0,2}")
 @pytest.fixture(autouse=True)
 def stack_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The SSH key files the static stacks name, in a scratch HOME."""
-    (tmp_path / ".ssh").mkdir()
-    for name in ("mke4k-lab", "mke4k-airgap"):
-        (tmp_path / ".ssh" / name).write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nstack-key\n")
+    give_stack_keys(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
 
 

@@ -19,6 +19,7 @@ from tests.program.hosts_helpers import (
     EGRESS_RULE,
     GENERATED_PRIVATE_KEY,
     GIVEN_PRIVATE_KEY,
+    GIVEN_PUBLIC_KEY,
     INGRESS_RULE,
     INSTANCE,
     KEY_PAIR,
@@ -131,7 +132,7 @@ def test_instance_tags(shape: tuple[str, Recording, Hosts]) -> None:
 def test_ami_pinned_or_looked_up() -> None:
     HostsMocks.invoke_calls.clear()
     recording, _, _ = build(PROD)
-    assert {r.inputs["ami"] for r in recording.by_type(INSTANCE)} == {"ami-0pinnedprod0001"}
+    assert {r.inputs["ami"] for r in recording.by_type(INSTANCE)} == {"ami-0a1b2c3d4e5f67890"}
     assert all(r.ignore_changes == () for r in recording.by_type(INSTANCE))
     assert AMI not in [token for token, _ in HostsMocks.invoke_calls]
 
@@ -334,31 +335,22 @@ def test_generated_key_is_secret_everywhere() -> None:
 
 def test_given_public_key_uses_configured_private_key() -> None:
     raw = copy.deepcopy(DEV)
-    raw["hosts"]["aws"]["publicKey"] = "ssh-ed25519 AAAAgiven ops"
+    raw["hosts"]["aws"]["publicKey"] = GIVEN_PUBLIC_KEY
     raw["ssh"] = {"privateKey": GIVEN_PRIVATE_KEY}
     recording, hosts, _ = build(raw)
     assert recording.by_type(TLS_KEY) == []
     (pair,) = recording.by_type(KEY_PAIR)
-    assert pair.inputs["publicKey"] == "ssh-ed25519 AAAAgiven ops"
+    assert pair.inputs["publicKey"] == GIVEN_PUBLIC_KEY
     assert is_secret(hosts.ssh_private_key) and resolve(hosts.ssh_private_key) == GIVEN_PRIVATE_KEY
     assert recording.secret_leaks("given-key-secret-material") == []
 
 
-def test_public_key_without_private_key_fails_before_any_resource() -> None:
+def test_public_key_without_private_key_is_refused_by_the_settings_pass() -> None:
+    """The hosts layer never sees it: the settings pass refuses it, before any resource exists."""
     raw = copy.deepcopy(DEV)
-    raw["hosts"]["aws"]["publicKey"] = "ssh-ed25519 AAAAgiven ops"
-    settings = settings_for(raw)
-    errors: list[SettingsError] = []
-
-    def program() -> None:
-        try:
-            build_hosts(settings)
-        except SettingsError as error:
-            errors.append(error)
-
-    recording = run_hosts_program(program)
-    assert recording.resources == []
-    assert errors and "mke4k:ssh.privateKey" in str(errors[0])
+    raw["hosts"]["aws"]["publicKey"] = GIVEN_PUBLIC_KEY
+    with pytest.raises(SettingsError, match=r"mke4k:ssh\.privateKey"):
+        settings_for(raw)
 
 
 # -- stability, bastion, existing VPC ----------------------------------------------------------
@@ -411,14 +403,18 @@ def test_bastion_keeps_workers_private() -> None:
 def test_existing_vpc_is_reused() -> None:
     HostsMocks.invoke_calls.clear()
     raw = copy.deepcopy(STAGING)
-    raw["hosts"]["aws"]["vpc"] = {"id": "vpc-0abc", "subnetIds": ["subnet-a", "subnet-b"]}
+    raw["hosts"]["aws"]["vpc"] = {"id": "vpc-0abc1234", "subnetIds": ["subnet-0aaa1111", "subnet-0bbb2222"]}
     recording, _, _ = build(raw)
     assert recording.by_type("aws:ec2/vpc:Vpc") == [] and recording.by_type(SUBNET) == []
     assert AZS not in [token for token, _ in HostsMocks.invoke_calls]
-    assert {r.inputs["vpcId"] for r in recording.by_type(SECURITY_GROUP)} == {"vpc-0abc"}
+    assert {r.inputs["vpcId"] for r in recording.by_type(SECURITY_GROUP)} == {"vpc-0abc1234"}
     found = instances(recording)
-    assert [found[f"controller-{i}"].inputs["subnetId"] for i in (1, 2, 3)] == ["subnet-a", "subnet-b", "subnet-a"]
-    assert recording.by_type(NLB)[0].inputs["subnets"] == ["subnet-a", "subnet-b"]
+    assert [found[f"controller-{i}"].inputs["subnetId"] for i in (1, 2, 3)] == [
+        "subnet-0aaa1111",
+        "subnet-0bbb2222",
+        "subnet-0aaa1111",
+    ]
+    assert recording.by_type(NLB)[0].inputs["subnets"] == ["subnet-0aaa1111", "subnet-0bbb2222"]
 
 
 def test_component_type_and_parenting() -> None:

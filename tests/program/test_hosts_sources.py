@@ -31,7 +31,13 @@ STATIC: dict[str, Any] = {
             "hosts": [
                 {"name": "w1", "role": "worker", "address": "10.1.0.21"},
                 {"name": "m1", "role": "controller+worker", "address": "10.1.0.11", "privateAddress": "172.16.0.11"},
-                {"name": "m2", "role": "controller+worker", "address": "m2.example.com", "sshUser": "root"},
+                {
+                    "name": "m2",
+                    "role": "controller+worker",
+                    "address": "m2.example.com",
+                    "privateAddress": "10.1.0.12",
+                    "sshUser": "root",
+                },
                 {"name": "m3", "role": "controller+worker", "address": "10.1.0.13", "sshPort": 22},
                 {"name": "w2", "role": "worker", "address": "10.1.0.22"},
             ]
@@ -82,7 +88,7 @@ def test_static_nodes() -> None:
         "machine_id": "10.1.0.11",
         "use_bastion": False,
     }
-    assert (m2["ssh_user"], m2["private_address"], m2["machine_id"]) == ("root", "m2.example.com", "m2.example.com")
+    assert (m2["ssh_user"], m2["private_address"], m2["machine_id"]) == ("root", "10.1.0.12", "m2.example.com")
     assert m3["ssh_port"] == 22 and w1["role"] == "worker"
     assert hosts.api_address == "172.16.0.11"
     assert hosts.external_address is None and hosts.extra_sans == [] and hosts.bastion is None

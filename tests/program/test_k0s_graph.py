@@ -141,7 +141,9 @@ def test_changing_a_nodes_role_replaces_only_its_chain(tmp_path, monkeypatch):
     from tests.program.stack_program import run_stack, stack_config
 
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nk0s-graph\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     monkeypatch.setenv("HOME", str(tmp_path))
 
     def chains(role):

@@ -13,7 +13,9 @@ COMMAND = "command:remote:Command"
 @pytest.fixture(autouse=True)
 def lab_key(tmp_path, monkeypatch):
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nprevious\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
     monkeypatch.setenv("HOME", str(tmp_path))
 
 

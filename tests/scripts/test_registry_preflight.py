@@ -13,6 +13,7 @@ import pytest
 from components.airgap import mirror_manifest, preflight_inputs
 from components.settings import settings_from_mapping
 from tests.support.registry import LoopbackRegistry, loopback_registry  # noqa: F401 - fixture
+from tests.support.ssh_keys import openssh_private_key
 
 
 def manifest_for(registry: LoopbackRegistry):
@@ -22,7 +23,7 @@ def manifest_for(registry: LoopbackRegistry):
             "source": "static",
             "static": {"hosts": [{"name": "m1", "role": "controller+worker", "address": "10.60.0.11"}]},
         },
-        "ssh": {"privateKey": "key"},
+        "ssh": {"privateKey": openssh_private_key("airgap")},
         "registry": {"imageRegistry": f"{registry.host}/mke", "chartRegistry": f"oci://{registry.host}/mke"},
     }
     return mirror_manifest(settings_from_mapping(raw, stack="air", base_dir=Path(".")))

@@ -14,7 +14,8 @@ API
 ``strict(schema) -> dict``
     A deep copy with ``additionalProperties: false`` on every object that has
     ``properties``, no ``additionalProperties`` and no ``x-kubernetes-preserve-unknown-fields``
-    (CRDs prune unknown fields instead of rejecting them: this catches typos).
+    (CRDs prune unknown fields instead of rejecting them: this catches typos). The
+    program's own (components/upstream_schema.py), which the settings pass uses at run time.
 ``crd_validator(path, *, subpath=("spec",)) -> jsonschema.Draft7Validator``
     Validator for a CRD (Draft 7 is close enough to OpenAPI v3; the schema is NOT
     checked against the metaschema because some Felix patterns use Go's ``(?i)``).
@@ -26,16 +27,27 @@ API
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-import yaml
+
+from components.upstream_schema import crd_schema as upstream_crd_schema
+from components.upstream_schema import strict
+
+__all__ = [
+    "crd_schema",
+    "crd_validator",
+    "errors",
+    "require_schemas_dir",
+    "schema_file",
+    "schemas_dir",
+    "strict",
+    "values_schema_validator",
+]
 
 from tests.support.shared import shared_folder
 
@@ -63,44 +75,9 @@ def schema_file(*parts: str) -> Path:
     return path
 
 
-def strict(schema: Any) -> Any:
-    """Deep copy of ``schema`` with ``additionalProperties: false`` on open objects that list properties."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if (
-                "properties" in node
-                and "additionalProperties" not in node
-                and not node.get("x-kubernetes-preserve-unknown-fields")
-            ):
-                node["additionalProperties"] = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
-
-
-@lru_cache(maxsize=64)
-def _load_yaml(path: str) -> Any:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
 def crd_schema(path: Path, *, subpath: Sequence[str] = ("spec",)) -> dict[str, Any]:
-    """The strict storage-version openAPIV3Schema of a CRD, descended along ``subpath``."""
-    document = _load_yaml(str(path))
-    versions = [v for v in document["spec"]["versions"] if v.get("storage")]
-    if len(versions) != 1:
-        raise AssertionError(f"{path}: expected exactly one storage version, found {len(versions)}")
-    node = versions[0]["schema"]["openAPIV3Schema"]
-    for part in subpath:
-        node = node["properties"][part]
-    return strict(node)
+    """The strict storage-version openAPIV3Schema of a CRD, descended along ``subpath`` (the program's own reader)."""
+    return upstream_crd_schema(path, subpath=subpath)
 
 
 def crd_validator(path: Path, *, subpath: Sequence[str] = ("spec",)) -> jsonschema.Draft7Validator:

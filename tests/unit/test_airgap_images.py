@@ -18,6 +18,7 @@ from components.image_refs import mirror_reference, names_public_registry, regis
 from components.k0s.render import render_k0s_config, to_yaml
 from components.settings import Settings, deep_merge, settings_from_mapping
 from tests.support.schemas import crd_validator, errors, schema_file
+from tests.support.ssh_keys import openssh_private_key
 
 MIRROR = "registry.example.com:5000/mke"
 BASE: dict[str, Any] = {
@@ -31,7 +32,7 @@ BASE: dict[str, Any] = {
             ]
         },
     },
-    "ssh": {"privateKey": "key"},
+    "ssh": {"privateKey": openssh_private_key("airgap")},
     "registry": {"imageRegistry": MIRROR, "chartRegistry": f"oci://{MIRROR}"},
 }
 # k0s v1.32.11+k0s.0 pkg/constant/constant.go (tag commit 9063a561), the images a provider-custom cluster pulls
@@ -106,7 +107,8 @@ def test_rendered_images_validate_against_the_k0s_schema(mke: str) -> None:
 
 def test_an_image_chosen_in_k0s_config_is_mirrored_too() -> None:
     """spec.images in mke4k:k0s.config picks the upstream image; the cluster pulls its mirror copy."""
-    raw = deep_merge(BASE, {"k0s": {"config": {"spec": {"images": {"coredns": {"version": "1.12.9"}}}}}})
+    chosen = {"image": "quay.io/k0sproject/coredns", "version": "1.12.9"}
+    raw = deep_merge(BASE, {"k0s": {"config": {"spec": {"images": {"coredns": chosen}}}}})
     settings = load(raw)
     assert image_refs(rendered(settings))["coredns"] == f"{MIRROR}/k0sproject/coredns:1.12.9"
     coredns = next(i for i in mirror_manifest(settings).images if i.component == "k0s/coredns")

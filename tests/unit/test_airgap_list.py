@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from components.airgap import mirror_manifest
-from components.settings import settings_from_mapping
+from components.settings import validate_mapping
 from tools.airgap_list import main, stack_settings_input
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,7 +41,9 @@ def test_what_selects_one_kind(capsys) -> None:
 def test_json_has_the_same_content_as_the_manifest(capsys) -> None:
     assert main(["--stack", "airgap", "--format", "json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    settings = settings_from_mapping(stack_settings_input(REPO / "Pulumi.airgap.yaml"), stack="airgap", base_dir=REPO)
+    settings = validate_mapping(
+        stack_settings_input(REPO / "Pulumi.airgap.yaml"), stack="airgap", base_dir=REPO, connects=False
+    ).settings
     manifest = mirror_manifest(settings)
     assert [i["target_image"] for i in document["images"]] == [i.target_image for i in manifest.images]
     assert [c["target"] for c in document["charts"]] == [c.target for c in manifest.charts]

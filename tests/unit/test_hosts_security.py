@@ -1,15 +1,15 @@
-"""The security group port table (pure) against facts.md section 5, and key-setting checks."""
+"""The security group port table (pure) against facts.md section 5.
+
+The key-setting checks moved to the settings pass: tests/unit/test_settings_keys.py.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components.hosts.aws_security import SgRule, security_rules
-from components.hosts.ssh_key import key_issues
-from components.settings import settings_from_mapping
 from components.settings.hosts import AwsHostsSettings
 from tests.support.port_table import CORE, NLB
 
@@ -76,36 +76,3 @@ def test_rule_names_are_unique_and_stable() -> None:
     assert "cluster-in-tcp-22-192-0-2-1-32" in suffixes
     assert "controllers-in-tcp-2380-controllers" in suffixes
     assert "cluster-out-all-anywhere" in suffixes
-
-
-def _settings(raw: dict[str, Any]) -> Any:
-    return settings_from_mapping({"cluster": {"name": "k"}, **raw}, stack="t", base_dir=Path("."))
-
-
-AWS_RAW = {"source": "aws", "aws": {"sshCidrs": [SSH], "apiCidrs": [API]}}
-
-
-def test_public_key_without_private_key_names_the_key() -> None:
-    s = _settings({"hosts": {**AWS_RAW, "aws": {**AWS_RAW["aws"], "publicKey": "ssh-ed25519 AAAA x"}}})
-    assert [(i.key) for i in key_issues(s)] == ["ssh.privateKey"]
-
-
-def test_private_key_without_public_key_names_public_key() -> None:
-    s = _settings({"hosts": AWS_RAW, "ssh": {"privateKey": "k"}})
-    assert [(i.key) for i in key_issues(s)] == ["hosts.aws.publicKey"]
-
-
-def test_generated_key_needs_nothing() -> None:
-    assert key_issues(_settings({"hosts": AWS_RAW})) == []
-
-
-def test_static_without_key_names_the_key() -> None:
-    s = _settings(
-        {
-            "hosts": {
-                "source": "static",
-                "static": {"hosts": [{"name": "a", "role": "controller+worker", "address": "10.0.0.1"}]},
-            }
-        }
-    )
-    assert [(i.key) for i in key_issues(s)] == ["ssh.privateKey"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from components.k0s.render import (
@@ -18,16 +19,19 @@ from components.k0s.render import (
     upgrade_lane_predecessor,
 )
 from components.settings import settings_from_mapping
-from tests.program.stack_program import SHIPPED_STACKS, stack_config
+from tests.program.stack_program import SHIPPED_STACKS, give_stack_keys, stack_config
 from tests.support.schemas import crd_validator, errors, schema_file
 
 K0S_SCHEMA = ("k0s", "v1.32.11+k0s.0", "k0s.k0sproject.io_clusterconfigs.yaml")
+DUMMY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nrender-test\n-----END OPENSSH PRIVATE KEY-----\n"
+# MKE 4k docs ("Port ranges"): standalone clusters use NodePorts 32768-35535, with 33000 and
+# 33001 reserved for the ingress controller (facts.md section 5); Kubernetes' default is 30000-32767.
+MKE_NODE_PORT_RANGE = "32768-35535"
+MKE_INGRESS_NODE_PORTS = (33000, 33001)
 
 
 def settings_for_stack(stack, tmp_path, monkeypatch):
-    (tmp_path / ".ssh").mkdir(exist_ok=True)
-    (tmp_path / ".ssh" / "mke4k-lab").write_text("key")
-    (tmp_path / ".ssh" / "mke4k-airgap").write_text("key")
+    give_stack_keys(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
     raw = {k.split(":", 1)[1]: v for k, v in stack_config(stack).items() if k.startswith("mke4k:")}
     return settings_from_mapping(raw, stack=stack, base_dir=Path("."))
@@ -74,6 +78,28 @@ def test_required_profile_per_facts(tmp_path, monkeypatch):
     assert spec["telemetry"]["enabled"] is False
 
 
+def test_api_server_gets_mkes_node_port_range_so_the_ingress_node_ports_are_allowed(tmp_path, monkeypatch):
+    args = rendered(settings_for_stack("lab", tmp_path, monkeypatch))["spec"]["api"]["extraArgs"]
+    assert args["service-node-port-range"] == MKE_NODE_PORT_RANGE
+    low, high = map(int, args["service-node-port-range"].split("-"))
+    assert all(low <= port <= high for port in MKE_INGRESS_NODE_PORTS)
+    assert not all(30000 <= port <= 32767 for port in MKE_INGRESS_NODE_PORTS), "why the range must be set"
+
+
+def test_node_port_range_follows_the_setting_and_keeps_other_extra_args(tmp_path, monkeypatch):
+    settings = settings_for_stack("lab", tmp_path, monkeypatch)
+    network = settings.network.model_copy(update={"node_port_range": "32000-34000"})
+    config = render_k0s_config(
+        cluster_name="lab",
+        private_address="10.50.0.11",
+        external_address=None,
+        sans=[],
+        network=network,
+        extra={"spec": {"api": {"extraArgs": {"audit-log-maxage": "30"}}}},
+    )
+    assert config["spec"]["api"]["extraArgs"] == {"audit-log-maxage": "30", "service-node-port-range": "32000-34000"}
+
+
 def test_extra_config_merges_but_cannot_replace_the_profile(tmp_path, monkeypatch):
     settings = settings_for_stack("lab", tmp_path, monkeypatch)
     config = render_k0s_config(
@@ -84,7 +110,7 @@ def test_extra_config_merges_but_cannot_replace_the_profile(tmp_path, monkeypatc
         network=settings.network,
         extra={"spec": {"api": {"extraArgs": {"audit-log-maxage": "30"}}, "network": {"provider": "calico"}}},
     )
-    assert config["spec"]["api"]["extraArgs"] == {"audit-log-maxage": "30"}
+    assert config["spec"]["api"]["extraArgs"]["audit-log-maxage"] == "30"
     assert config["spec"]["network"]["provider"] == "custom"
     assert "externalAddress" not in config["spec"]["api"]
 
@@ -103,6 +129,7 @@ def test_kubeconfig_server_points_at_the_api_address():
     assert out["clusters"][0]["cluster"]["server"] == "https://lb.example.test:6443"
 
 
+@hypothesis_settings(deadline=None)  # a loaded CI machine must not flake
 @given(st.integers(min_value=1, max_value=400), st.integers(min_value=1, max_value=50))
 def test_upgrade_lanes_bound_concurrency_and_appending_moves_nothing(count, lanes):
     predecessor = [upgrade_lane_predecessor(i, lanes) for i in range(count)]
@@ -119,3 +146,10 @@ def test_default_batch_size_is_ten_percent_at_least_one():
 
 def test_key_value_results_ignore_human_lines():
     assert parse_key_values("mke4k: note\ntoken_id=abc123\nchanged=true\n") == {"token_id": "abc123", "changed": "true"}
+
+
+@pytest.mark.parametrize("tag", ["v1.32.11+k0s.0", "v1.36.3+k0s.2"])
+def test_vendored_clusterconfig_schemas_are_the_upstream_files(tag):
+    """The settings pass checks k0s.config against components/schemas: byte-identical to ../shared."""
+    vendored = Path(__file__).resolve().parents[2] / "components" / "schemas" / "k0s" / tag / K0S_SCHEMA[2]
+    assert vendored.read_bytes() == schema_file("k0s", tag, K0S_SCHEMA[2]).read_bytes()

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from components.settings import Settings, SettingsError, settings_from_mapping
+from tests.support.ssh_keys import openssh_private_key
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "mke4" / "airgap.yaml"
 PEM = "-----BEGIN CERTIFICATE-----\nMIIBairgap\n-----END CERTIFICATE-----\n"
@@ -24,7 +25,8 @@ def load_with(tmp_path: Path, registries: dict[str, Any], stack: dict[str, Any] 
     document = yaml.safe_load(FIXTURE.read_text())
     document["spec"]["registries"] = registries
     (tmp_path / "mke4.yaml").write_text(yaml.safe_dump(document))
-    return settings_from_mapping({"mke4ConfigFile": "mke4.yaml", **(stack or {})}, stack="imported", base_dir=tmp_path)
+    stack = {"ssh": {"privateKey": openssh_private_key("imported")}, **(stack or {})}
+    return settings_from_mapping({"mke4ConfigFile": "mke4.yaml", **stack}, stack="imported", base_dir=tmp_path)
 
 
 def fixture_registries() -> dict[str, Any]:

@@ -1,16 +1,16 @@
-"""Every validation rule of the stack config, one test (or parametrised case) each.
+"""The core validation rules of the stack config, one test (or parametrised case) each.
 
-Each case starts from a valid baseline and changes exactly one thing, then checks
-that loading raises ``SettingsError`` with ONE issue that names the offending
-``mke4k:`` key and says what is wrong. Expected values (defaults, ranges, the
-network profile) come from facts.md, not from the code under test.
+Each case starts from a valid baseline (tests/support/settings_cases.py) and changes
+exactly one thing, then checks that loading raises ``SettingsError`` with ONE issue that
+names the offending ``mke4k:`` key and says what is wrong. Expected values (defaults,
+ranges, the network profile) come from facts.md, not from the code under test. The
+rules added for cross-layer consistency, addresses, keys and registries have their own
+test files (test_settings_consistency.py, _addresses, _keys, _platform).
 """
 
 from __future__ import annotations
 
-import copy
 import ipaddress
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,82 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.settings import Settings, SettingsError, settings_from_mapping
+from components.settings import SettingsError
+from tests.support.settings_cases import at, aws_baseline, load, single_issue, static_baseline
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mke4"
 # facts.md section 2
 POD_CIDR = ipaddress.IPv4Network("192.168.0.0/16")
 SERVICE_CIDR = ipaddress.IPv4Network("10.96.0.0/16")
-
-Mutation = Callable[[dict[str, Any]], None]
-
-
-def static_baseline() -> dict[str, Any]:
-    """A valid config: three managers and two workers on 10.40.0.0/24 (like the lab stack)."""
-    return {
-        "cluster": {"name": "unit"},
-        "hosts": {
-            "source": "static",
-            "static": {
-                "hosts": [
-                    {"name": "manager-1", "role": "controller+worker", "address": "10.40.0.11"},
-                    {"name": "manager-2", "role": "controller+worker", "address": "10.40.0.12"},
-                    {"name": "manager-3", "role": "controller+worker", "address": "10.40.0.13"},
-                    {"name": "worker-1", "role": "worker", "address": "10.40.0.21"},
-                    {"name": "worker-2", "role": "worker", "address": "10.40.0.22"},
-                ]
-            },
-        },
-    }
-
-
-def aws_baseline() -> dict[str, Any]:
-    """A valid AWS config: three controllers, two workers, SSH/API open to one documentation range."""
-    return {
-        "cluster": {"name": "unit"},
-        "hosts": {
-            "source": "aws",
-            "aws": {
-                "vpc": {"cidr": "10.20.0.0/16"},
-                "controllers": {"count": 3},
-                "workers": {"count": 2},
-                "sshCidrs": ["203.0.113.0/24"],
-                "apiCidrs": ["203.0.113.0/24"],
-            },
-        },
-    }
-
-
-def load(raw: dict[str, Any], base_dir: Path = FIXTURES) -> Settings:
-    """Validate ``raw`` the way the program does (stack ``unit``)."""
-    return settings_from_mapping(raw, stack="unit", base_dir=base_dir)
-
-
-def single_issue(raw: dict[str, Any], key: str, *phrases: str) -> str:
-    """Assert loading ``raw`` fails with exactly one issue at ``key`` mentioning ``phrases``; return the message."""
-    with pytest.raises(SettingsError) as caught:
-        load(raw)
-    message = str(caught.value)
-    keys = [issue.key for issue in caught.value.issues]
-    assert keys == [key], f"expected one issue at {key}, got {keys}:\n{message}"
-    assert f"mke4k:{key}:" in message, message
-    for phrase in phrases:
-        assert phrase.lower() in message.lower(), f"{phrase!r} missing from:\n{message}"
-    return message
-
-
-def at(raw: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    """Return a deep copy of ``raw`` with ``dotted`` (``a.b.c``, list indexes as digits) set to ``value``."""
-    result = copy.deepcopy(raw)
-    node: Any = result
-    *parents, last = dotted.split(".")
-    for part in parents:
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
-    return result
 
 
 # ---------------------------------------------------------------- baselines
@@ -148,13 +78,13 @@ def test_unknown_key_without_close_match_lists_known_keys() -> None:
 @pytest.mark.parametrize(
     ("dotted", "value", "what"),
     [
-        ("network.vxlanPort", "four", "integer"),
-        ("hosts.aws.controllers.count", "three", "integer"),
-        ("k0s.noTaints", "maybe", "boolean"),
-        ("ssh.user", 42, "string"),
-        ("k0s.apiSans", "a.example.com", "list"),
-        ("mke", ["not", "a", "mapping"], "dictionary"),
-        ("cluster.tags", "environment=dev", "dictionary"),
+        ("network.vxlanPort", "four", "expected a whole number, got a string"),
+        ("hosts.aws.controllers.count", "three", "whole number"),
+        ("k0s.noTaints", "maybe", "true or false"),
+        ("ssh.user", 42, "expected a string, got a number"),
+        ("k0s.apiSans", "a.example.com", "expected a list"),
+        ("mke", ["not", "a", "mapping"], "expected a mapping (key: value), got a list"),
+        ("cluster.tags", "environment=dev", "mapping"),
     ],
 )
 def test_wrong_type_names_the_key_and_the_expected_type(dotted: str, value: Any, what: str) -> None:
@@ -281,8 +211,8 @@ def test_invalid_vpc_cidr() -> None:
 @pytest.mark.parametrize("key", ["sshCidrs", "apiCidrs"])
 @pytest.mark.parametrize("value", ["203.0.113.7/24", "everywhere"])
 def test_invalid_ssh_or_api_cidr(key: str, value: str) -> None:
-    """Security-group sources must be valid CIDRs."""
-    single_issue(at(aws_baseline(), f"hosts.aws.{key}", [value]), f"hosts.aws.{key}", value, "not a valid CIDR")
+    """Security-group sources must be valid CIDRs (the issue names the list item)."""
+    single_issue(at(aws_baseline(), f"hosts.aws.{key}", [value]), f"hosts.aws.{key}[0]", value, "not a valid CIDR")
 
 
 @pytest.mark.parametrize("key", ["sshCidrs", "apiCidrs"])
@@ -291,7 +221,7 @@ def test_empty_ssh_or_api_cidrs(key: str) -> None:
     single_issue(at(aws_baseline(), f"hosts.aws.{key}", []), f"hosts.aws.{key}", "no sources")
 
 
-@pytest.mark.parametrize("service", ["192.168.128.0/17", "192.0.0.0/8", "192.168.0.0/16"])
+@pytest.mark.parametrize("service", ["192.168.128.0/17", "192.160.0.0/12", "192.168.0.0/16"])
 def test_pod_and_service_cidr_overlap(service: str) -> None:
     """Services inside (or around) the pod network would be unroutable."""
     single_issue(at(aws_baseline(), "network.serviceCidr", service), "network.serviceCidr", "overlaps", str(POD_CIDR))
@@ -340,9 +270,15 @@ def test_vxlan_vni_out_of_range(vni: int) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(port=st.integers(min_value=1, max_value=65535), vni=st.integers(min_value=1, max_value=16777215))
 def test_any_vxlan_port_and_vni_in_range_validate(port: int, vni: int) -> None:
-    """Every port in 1-65535 and every VNI in 1-16777215 is accepted and kept as given."""
+    """Every port in 1-65535 outside the NodePort range (MKE's 32768-35535) and every VNI in 1-16777215 is kept as given.
+
+    Inside the NodePort range a UDP NodePort service could capture VXLAN traffic: refused at vxlanPort.
+    """
     raw = static_baseline()
     raw["network"] = {"vxlanPort": port, "vxlanVni": vni}
+    if 32768 <= port <= 35535:
+        single_issue(raw, "network.vxlanPort", "inside the NodePort range")
+        return
     network = load(raw).network
     assert (network.vxlan_port, network.vxlan_vni) == (port, vni)
 
@@ -460,8 +396,9 @@ def test_kubernetes_minor_unsupported_by_default_calico(k0s: str) -> None:
 
 
 def test_kubernetes_minor_check_follows_the_chosen_calico() -> None:
-    """k0s 1.36 with Calico 3.32 (newest upstream, facts.md section 3) is accepted."""
+    """k0s 1.36 with Calico 3.32 (newest upstream, facts.md section 3, pinned on purpose) is accepted."""
     raw = at(at(static_baseline(), "k0s.version", "v1.36.3+k0s.2"), "calico.version", "v3.32.1")
+    raw["allowUnlistedVersions"] = True
     settings = load(raw)
     assert (settings.k0s.version, settings.calico.version) == ("v1.36.3+k0s.2", "v3.32.1")
 
@@ -586,7 +523,8 @@ def test_disabled_chart_needs_no_version() -> None:
 @pytest.mark.parametrize("given_key", ["username", "password"])
 def test_registry_credentials_go_together(given_key: str) -> None:
     """A registry user without password (or the reverse) cannot log in."""
-    single_issue(at(static_baseline(), f"registry.{given_key}", "x"), "registry.password", "username and password")
+    raw = at(static_baseline(), "registry.imageRegistry", "registry.example.com/mke")
+    single_issue(at(raw, f"registry.{given_key}", "x"), "registry.password", "username and password")
 
 
 def test_mke_config_with_operator_disabled() -> None:
@@ -633,7 +571,7 @@ def test_every_problem_is_reported_at_once() -> None:
     raw = static_baseline()
     raw["network"] = {"vxlanPort": 0}
     raw["hosts"]["static"]["hosts"][3]["name"] = "worker-2"
-    raw["registry"] = {"username": "robot"}
+    raw["registry"] = {"username": "robot"}  # no password, and no registry to use it for
     with pytest.raises(SettingsError) as caught:
         load(raw)
     keys = {issue.key for issue in caught.value.issues}
@@ -643,7 +581,7 @@ def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(SettingsError) as caught:
         load(raw)
     keys = {issue.key for issue in caught.value.issues}
-    assert keys == {"hosts.static.hosts", "registry.password"}
+    assert keys == {"hosts.static.hosts", "registry.password", "registry.username"}
     assert all(issue.fix for issue in caught.value.issues)
 
 

@@ -19,7 +19,9 @@ from pulumi.runtime import config as runtime_config
 from components.release_matrix import load_matrix
 from components.settings import Settings, SettingsError, load_settings, settings_from_mapping
 from components.settings.loader import raw_config_from_pulumi
+from tests.program.stack_program import give_stack_keys
 from tests.support.recording_mocks import run_program
+from tests.support.ssh_keys import openssh_private_key
 
 REPO = Path(__file__).resolve().parents[2]
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
@@ -34,7 +36,9 @@ FACTS_NETWORK = {
     "vxlan_port": 4789,
     "vxlan_vni": 4096,
 }
+DUMMY_KEY = openssh_private_key("dummy")
 MINIMAL = {
+    "ssh": {"privateKey": DUMMY_KEY},
     "hosts": {
         "source": "static",
         "static": {
@@ -42,7 +46,7 @@ MINIMAL = {
                 {"name": "manager-1", "role": "controller+worker", "address": "10.40.0.11"},
             ]
         },
-    }
+    },
 }
 
 
@@ -52,13 +56,15 @@ def stack_config(path: Path) -> dict[str, Any]:
     return {key.split(":", 1)[1]: value for key, value in config.items() if key.startswith("mke4k:")}
 
 
+MINIMAL_CONFIG = {f"mke4k:{key}": json.dumps(value) for key, value in MINIMAL.items()}
+
+
 @pytest.fixture
 def fake_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """HOME in a temp dir holding the lab stack's dummy SSH key (~/.ssh/mke4k-lab)."""
     home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "mke4k-lab").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ndummy\n")
-    (home / ".ssh" / "mke4k-airgap").write_text("-----BEGIN OPENSSH PRIVATE KEY-----\ndummy\n")
+    home.mkdir()
+    give_stack_keys(home)
     monkeypatch.setenv("HOME", str(home))
     return home
 
@@ -97,8 +103,8 @@ def test_lab_stack_reads_the_key_from_home(fake_home: Path) -> None:
     """``privateKeyFile: ~/.ssh/mke4k-lab`` is expanded against HOME and read as a secret."""
     settings = settings_from_mapping(stack_config(REPO / "Pulumi.lab.yaml"), stack="lab", base_dir=REPO)
     assert settings.ssh.private_key is not None
-    assert "dummy" in settings.ssh.private_key.get_secret_value()
-    assert "dummy" not in repr(settings.ssh)
+    assert settings.ssh.private_key.get_secret_value() == (fake_home / ".ssh" / "mke4k-lab").read_text()
+    assert "OPENSSH" not in repr(settings.ssh)
 
 
 def test_lab_stack_without_the_key_file_names_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,7 +177,12 @@ def test_enterprise_k0rdent_defaults() -> None:
 
 def test_explicit_versions_win_over_the_matrix() -> None:
     """A version set in the stack is kept."""
-    raw = {**MINIMAL, "k0s": {"version": "v1.33.4+k0s.0"}, "mkeOperator": {"version": "3.17.9"}}
+    raw = {
+        **MINIMAL,
+        "k0s": {"version": "v1.33.4+k0s.0"},
+        "mkeOperator": {"version": "3.17.9"},
+        "allowUnlistedVersions": True,  # 3.17.9 is not in the release matrix: pinned on purpose
+    }
     settings = settings_from_mapping(raw, stack="unit", base_dir=REPO)
     assert (settings.k0s.version, settings.mke_operator.version) == ("v1.33.4+k0s.0", "3.17.9")
 
@@ -246,7 +257,7 @@ def _program(errors: list[SettingsError]) -> None:
 def test_valid_config_reaches_resource_registration(restore_pulumi_config: None) -> None:
     """Control: with a valid config the probe resource IS registered (the recorder sees it)."""
     errors: list[SettingsError] = []
-    recording = run_program(lambda: _program(errors), config={"mke4k:hosts": json.dumps(MINIMAL["hosts"])})
+    recording = run_program(lambda: _program(errors), config=MINIMAL_CONFIG)
     assert errors == []
     assert [r.type for r in recording.resources] == ["mke4k:test:Probe"]
     assert recording.resources[0].name == "test"  # cluster name defaults to the stack name
@@ -264,7 +275,7 @@ def test_valid_config_reaches_resource_registration(restore_pulumi_config: None)
 def test_invalid_config_registers_no_resource(restore_pulumi_config: None, config: dict[str, str], key: str) -> None:
     """An invalid config fails in load_settings, naming the key, before any resource exists."""
     errors: list[SettingsError] = []
-    full = {"mke4k:hosts": json.dumps(MINIMAL["hosts"]), **config}
+    full = {**MINIMAL_CONFIG, **config}
     recording = run_program(lambda: _program(errors), config=full)
     assert len(errors) == 1
     assert f"mke4k:{key}:" in str(errors[0])
