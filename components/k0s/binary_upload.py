@@ -48,8 +48,11 @@ class BinaryUpload(pulumi.ComponentResource):
         self.path = self.download.stdout.apply(lambda out: out.strip().splitlines()[-1] if out.strip() else "")
         self.register_outputs({"path": self.path})
 
-    def copy_to(self, node: Node, connection: remote.ConnectionArgs, parent: pulumi.Resource) -> remote.CopyToRemote:
-        """Copy the verified binary to ``node`` (replaced when the version changes)."""
+    def copy_to(
+        self, node: Node, connection: remote.ConnectionArgs, parent: pulumi.Resource, after: list[pulumi.Resource]
+    ) -> remote.CopyToRemote:
+        """Copy the verified binary to ``node`` (replaced when the version changes), after ``after``
+        (the node's ssh-probe: the copy dials the node like any step)."""
         return remote.CopyToRemote(
             f"{self._name}-{node.name}",
             connection=connection,
@@ -58,7 +61,7 @@ class BinaryUpload(pulumi.ComponentResource):
             triggers=[self._version],
             opts=pulumi.ResourceOptions(
                 parent=parent,
-                depends_on=[self.download, *([node.machine] if node.machine else [])],
+                depends_on=[self.download, *after],
                 deleted_with=node.machine,
             ),
         )

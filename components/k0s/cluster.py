@@ -172,7 +172,7 @@ class K0sCluster(pulumi.ComponentResource):
                 join_after=join_after,
                 upgrade_after=upgrade_after,
                 admin_kubeconfig=kubeconfig,
-                uploaded_binary=upload.copy_to(node, connection, self) if upload else None,
+                upload=upload,
                 config_after=[config_after] if config_after else None,
                 member_after=[member_after] if member_after else None,
                 probe=ProbeArgs(

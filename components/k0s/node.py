@@ -55,7 +55,7 @@ from pulumi_command import local, remote
 from components.hosts.node import Bastion, Node
 from components.settings.k0s import K0sSettings
 
-from .binary_upload import upload_path
+from .binary_upload import BinaryUpload, upload_path
 from .bundle import script_bundle
 from .remote import install_and_run_command, script_command
 from .render import parse_key_values
@@ -112,8 +112,8 @@ class K0sNodeArgs:
     admin_kubeconfig: pulumi.Input[str] | None
     """Admin kubeconfig (secret) handed on stdin to worker upgrades for drain/uncordon."""
     probe: ProbeArgs
-    uploaded_binary: pulumi.Resource | None = None
-    """The CopyToRemote that uploaded the binary (binarySource upload)."""
+    upload: BinaryUpload | None = None
+    """The binary the runner fetched once (binarySource upload); this node gets a copy."""
     member_after: list[pulumi.Resource] | None = None
     """Leader-side steps this node's member step waits for (workers: the last controller's),
     which makes destroy drain and delete workers before controllers leave etcd."""
@@ -189,7 +189,7 @@ class K0sNode(pulumi.ComponentResource):
         """Every command of the chain whose text is known before the chain runs."""
         args, node = self._args, self._args.node
         k0s = args.k0s
-        uploaded = args.uploaded_binary is not None
+        uploaded = args.upload is not None
         ready = install_and_run_command(
             self._label("host-ready"), "host_ready", {"NEEDS_DOWNLOAD": str(k0s.binary_source == "download").lower()}
         )
@@ -381,7 +381,8 @@ class K0sNode(pulumi.ComponentResource):
         )
 
     def _stage(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
-        uploaded = self._args.uploaded_binary
+        upload = self._args.upload
+        uploaded = upload.copy_to(self._args.node, self._args.connection, self, [self.probe]) if upload else None
         return self._command(
             "k0s-binary",
             create=commands["k0s-binary"],

@@ -188,9 +188,9 @@ class PulumiProject:
             )
         return run
 
-    def up(self, *extra: str) -> Run:
+    def up(self, *extra: str, check: bool = True) -> Run:
         """``pulumi up --yes --skip-preview``."""
-        return self.pulumi("up", "--yes", "--skip-preview", *extra)
+        return self.pulumi("up", "--yes", "--skip-preview", *extra, check=check)
 
     def preview(self, *extra: str, check: bool = True) -> Run:
         """``pulumi preview``."""

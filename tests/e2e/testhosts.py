@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import ipaddress
 import os
 import shlex
@@ -57,6 +58,10 @@ from typing import Self
 DEFAULT_BRIDGE = os.environ.get("MKE4K_E2E_BRIDGE", "mke4k-br0")
 DEFAULT_SUBNET = os.environ.get("MKE4K_E2E_SUBNET", "172.31.250.0/24")
 NETNS_PREFIX = os.environ.get("MKE4K_E2E_NETNS_PREFIX", "mke4k-")
+#: Where the hosts' directories (keys, sshd configs, shared dirs) live.
+WORKDIR_ROOT = os.environ.get("MKE4K_E2E_WORKDIR_ROOT", "/run")
+#: Host-side veth names, derived from the bridge so that two runs never share one.
+VETH_PREFIX = "v" + hashlib.sha256(DEFAULT_BRIDGE.encode()).hexdigest()[:5]
 SSHD = "/usr/sbin/sshd"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 
@@ -68,6 +73,8 @@ PER_HOST_DIRS: tuple[str, ...] = (
     # k0s (and the fake k0s) write k0scontroller/k0sworker units here; the scripts
     # decide "installed" by them, so every host needs its own.
     "/etc/systemd/system",
+    # Uploads land here (binarySource upload): one machine's /tmp is not another's.
+    "/tmp",
 )
 
 #: Shared directories that get a per-host writable overlay (upper layer under the
@@ -234,7 +241,8 @@ class TestHosts:
         _check_prerequisites()
         if self._workdir is not None:
             raise TestHostsError("TestHosts already started")
-        self._workdir = Path(tempfile.mkdtemp(prefix="mke4k-testhosts-"))
+        # Not under /tmp: every host gets its own /tmp, which would hide the keys and shared dirs.
+        self._workdir = Path(tempfile.mkdtemp(prefix="mke4k-testhosts-", dir=WORKDIR_ROOT))
         try:
             _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mke4k-e2e", "-f", str(self.private_key)])
             self.known_hosts.touch()
@@ -247,8 +255,12 @@ class TestHosts:
             self.close()
             raise
 
-    def add_host(self, name: str) -> Host:
-        """Create and start one more host (also after :meth:`start`)."""
+    def add_host(self, name: str, *, silent: bool = False) -> Host:
+        """Create and start one more host (also after :meth:`start`).
+
+        ``silent``: instead of sshd, port 22 accepts TCP connections and never answers
+        (a hung sshd, or a load balancer with nothing behind it).
+        """
         if not name or len(name) > 32 or not name.replace("-", "").isalnum():
             raise TestHostsError(f"invalid host name {name!r}")
         if name in self._hosts:
@@ -271,18 +283,29 @@ class TestHosts:
             host_dir=host_dir,
             netns=netns,
         )
-        state = _HostState(host=host, veth=f"mk4v{index}")
+        state = _HostState(host=host, veth=f"{VETH_PREFIX}-{index}")
         self._hosts[name] = state
         try:
             host = self._prepare_host_dir(host)
             state.host = host
             self._create_netns(state)
-            self._start_sshd(state)
+            if silent:
+                self._start_silent_listener(state)
+            else:
+                self._start_sshd(state)
         except BaseException:
             self._destroy_host(state, errors=[])
             del self._hosts[name]
             raise
         return host
+
+    def stop_sshd(self, name: str) -> None:
+        """Stop host ``name``'s sshd (and all it started); the host stays on the network, port 22 refuses."""
+        state = self._hosts[name]
+        _kill_netns_processes(state.host.netns)
+        if state.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                state.process.wait(timeout=5)
 
     def remove_host(self, name: str) -> None:
         """Stop one host and delete its namespace and directory."""
@@ -362,6 +385,7 @@ class TestHosts:
         for target in PER_HOST_DIRS:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True)
             self._ensure_mountpoint(Path(target))
+        (host.host_dir / "root" / "tmp").chmod(0o1777)
         for target in OVERLAY_DIRS:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True, exist_ok=True)
             (host.host_dir / "overlay-work" / target.lstrip("/")).mkdir(parents=True)
@@ -474,6 +498,28 @@ class TestHosts:
             _wait_for_port(host.address, host.port, self.startup_timeout, state.process)
         except TestHostsError as exc:
             raise TestHostsError(f"{host.name}: sshd did not start: {exc}\n{state.log.read_text()}") from exc
+
+    def _start_silent_listener(self, state: _HostState) -> None:
+        host = state.host
+        state.log = host.host_dir / "silent.log"
+        program = (
+            "import socket, time\n"
+            "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            f"s.bind(({host.address!r}, {host.port})); s.listen(64)\n"
+            "held = []\n"
+            "while True:\n"
+            "    held.append(s.accept()[0])  # accept, never answer\n"
+        )
+        host.host_dir.mkdir(parents=True, exist_ok=True)
+        with state.log.open("wb") as log:
+            state.process = subprocess.Popen(
+                ["ip", "netns", "exec", host.netns, sys.executable, "-c", program],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_for_port(host.address, host.port, self.startup_timeout, state.process)
 
     def _destroy_host(self, state: _HostState, errors: list[str]) -> None:
         host = state.host

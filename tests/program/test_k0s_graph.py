@@ -18,6 +18,7 @@ from tests.program.k0s_helpers import (
     commands,
     k0s_settings,
     probe,
+    script_inputs,
     script_of,
     step,
 )
@@ -282,3 +283,21 @@ def test_nodes_behind_a_bastion_are_probed_through_its_address():
         "bastion of w-1=203.0.113.9:2222",
         "c-1 (bootstrap controller)=10.1.0.1:22",
     ]
+
+
+def test_binary_upload_fetches_once_on_the_runner_and_copies_after_each_nodes_probe():
+    sha = "ab" * 32
+    rec = build(1, 2, k0s_settings(binarySource="upload", sha256=sha))
+    download = rec.by_name("k0s-k0s-download", LOCAL)
+    assert download.inputs["create"] == "bash -s" and "K0S_SHA256" in download.inputs["stdin"]
+    assert download.inputs["environment"]["K0S_SHA256"] == sha, "a local command may use environment"
+    assert download.inputs["addPreviousOutputInEnv"] is False
+    for node in ("c-1", "w-1", "w-2"):
+        copy = rec.by_name(f"k0s-k0s-download-{node}", "command:remote:CopyToRemote")
+        assert rec.depends_on(copy, download)
+        assert rec.depends_on(copy, probe(rec, node)), "the copy dials the node: not before its probe"
+        staged = step(rec, node, "k0s-binary")
+        assert rec.depends_on(staged, copy)
+        inputs = script_inputs(staged.inputs["create"])
+        assert inputs["STAGE_MODE"] == "uploaded" and inputs["K0S_SHA256"] == sha
+        assert inputs["UPLOAD_PATH"] == copy.inputs["remotePath"]

@@ -82,7 +82,10 @@ def attempt(target: Target, connect_timeout: float, banner_timeout: float) -> st
 
 
 def probe(target: Target, *, label: str, timeout: float, banner_timeout: float) -> str | None:
-    """Retry ``target`` until it answers SSH or ``timeout`` passes; None or the last problem."""
+    """Retry ``target`` until it answers SSH or ``timeout`` passes; None or the last problem.
+
+    Bounded by ``timeout`` plus one ``banner_timeout`` (an attempt started in time runs to its end).
+    """
     start = time.monotonic()
     pause = iter(RETRY_SECONDS)
     progress = iter(PROGRESS_AT)
@@ -90,7 +93,7 @@ def probe(target: Target, *, label: str, timeout: float, banner_timeout: float) 
     while True:
         elapsed = time.monotonic() - start
         remaining = timeout - elapsed
-        problem = attempt(target, min(10.0, max(remaining, 1.0)), min(banner_timeout, max(remaining, 1.0)))
+        problem = attempt(target, min(10.0, max(remaining, 1.0)), banner_timeout)
         elapsed = time.monotonic() - start
         if problem is None:
             if elapsed >= 5:
