@@ -107,7 +107,7 @@ class K0sCluster(pulumi.ComponentResource):
                 self.kubeconfig,
                 member_after=previous_member,
             )
-        self.ready = [n.member for n in self.nodes.values()]
+        self.ready = [step for n in self.nodes.values() for step in (n.member, n.taints) if step is not None]
         self.provider = (
             cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))
             if args.kubernetes_provider

@@ -26,6 +26,9 @@ k0s-install         node            install/join and start       k0s stop + rese
 member              leader          wait for the node,           drain, delete node, etcd leave
                                     invalidate its token         (NOT deleted with the machine;
                                                                  a no-op for the leader itself)
+taints              leader          the control-plane taint as   nothing
+(controller+worker)                 noTaints says (added or
+                                    removed on a running node)
 reset-probe         runner          nothing                      the node answers SSH, before
                                                                  any removal step runs
 k0s-upgrade         node            no-op when at the version;   nothing
@@ -136,6 +139,8 @@ class K0sNode(pulumi.ComponentResource):
     install: remote.Command
     config: remote.Command | None
     member: remote.Command
+    taints: remote.Command | None
+    """controller+worker nodes only: the control-plane taint (mke4k:k0s.noTaints)."""
     upgrade: remote.Command
     staged: remote.Command
 
@@ -169,6 +174,7 @@ class K0sNode(pulumi.ComponentResource):
         self.config = self._configure(commands) if node.is_controller else None
         self.install = self._install(commands, self.config or self.staged)
         self.member = self._member(commands)
+        self.taints = self._taints(commands) if "taints" in commands else None
         self.reset_probe = self._reset_probe()
         self.upgrade = self._upgrade(commands)
         self.register_outputs({"install": self.install.id})
@@ -219,7 +225,6 @@ class K0sNode(pulumi.ComponentResource):
         install = {
             "NODE_NAME": node.name,
             "ROLE": node.role,
-            "NO_TAINTS": str(k0s.no_taints).lower(),
             "READY_TIMEOUT_SECONDS": str(k0s.ready_timeout_seconds),
         }
         if args.is_bootstrap:
@@ -246,6 +251,10 @@ class K0sNode(pulumi.ComponentResource):
                 "IS_LEADER": str(args.is_bootstrap).lower(),
             },
         )
+        if node.role == "controller+worker":
+            commands["taints"] = self._run(
+                "taints", "node_taints", {"NODE_NAME": node.name, "NO_TAINTS": str(k0s.no_taints).lower()}
+            )
         commands["k0s-upgrade"] = self._run(
             "k0s-upgrade",
             "upgrade_node",
@@ -256,6 +265,7 @@ class K0sNode(pulumi.ComponentResource):
                 "DRAIN": str(k0s.upgrade.drain and node.runs_kubelet).lower(),
                 "DRAIN_TIMEOUT": k0s.upgrade.drain_timeout,
                 "READY_TIMEOUT_SECONDS": str(k0s.ready_timeout_seconds),
+                "ROLLBACK_ON_FAILURE": str(k0s.upgrade.rollback_on_failure).lower(),
             },
         )
         return commands
@@ -441,6 +451,17 @@ class K0sNode(pulumi.ComponentResource):
             delete=commands["member-delete"],
             connection=args.leader_connection,
             depends_on=[self.install, *(args.member_after or [])],
+            with_machine=False,
+        )
+
+    def _taints(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
+        """On the bootstrap controller: the control-plane taint as mke4k:k0s.noTaints says, on a running node
+        too (k0s applies it only when the node registers), so a noTaints change updates this step only."""
+        return self._command(
+            "taints",
+            create=commands["taints"],
+            connection=self._args.leader_connection,
+            depends_on=[self.member],
             with_machine=False,
         )
 

@@ -36,6 +36,13 @@ class UpgradeSettings(SettingsModel):
     )
     drain_timeout: str = Field("5m", description="kubectl drain timeout per node (e.g. 5m).")
     drain: bool = Field(True, description="Cordon and drain nodes that run workloads before upgrading them.")
+    rollback_on_failure: bool = Field(
+        True,
+        description="When a node's upgrade fails after k0s was stopped (start fails, not ready in time), put the "
+        "previous binary back, start it, wait and uncordon, then fail saying so; the nodes after it are not "
+        "upgraded. A later `pulumi up` retries. false: leave the node as the failure left it (mkectl's upgrade "
+        "rolls back too).",
+    )
 
     @field_validator("drain_timeout")
     @classmethod
@@ -86,7 +93,10 @@ class K0sSettings(SettingsModel):
         "the controller holding the role cannot be removed in the same deployment.",
     )
     no_taints: bool = Field(
-        False, description="Install controller+worker nodes with --no-taints (schedule workloads on managers)."
+        False,
+        description="Remove k0s's control-plane taint from controller+worker nodes so workloads are scheduled on "
+        "the managers (k0s --no-taints). Applied to running nodes too, by each node's `taints` step on the "
+        "bootstrap controller; setting it back to false taints them again (running pods stay).",
     )
     token_expiry: str = Field("30m", description="Lifetime of each per-node join token.")
     ready_timeout_seconds: int = Field(

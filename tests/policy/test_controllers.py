@@ -24,7 +24,7 @@ def instance(name: str, role: str) -> PolicyResource:
 def install(name: str, role: str) -> PolicyResource:
     """Return a node's k0s install command, written by the program's own command builder."""
     script = "install_controller" if role != "worker" else "join_node"
-    create = run_line(f"{name} k0s-install", script, {"NODE_NAME": name, "ROLE": role, "NO_TAINTS": "false"})
+    create = run_line(f"{name} k0s-install", script, {"NODE_NAME": name, "ROLE": role, "READY_TIMEOUT_SECONDS": "600"})
     return resource(COMMAND, f"dev-{name}-k0s-install", {"create": create})
 
 

@@ -301,3 +301,23 @@ def test_binary_upload_fetches_once_on_the_runner_and_copies_after_each_nodes_pr
         inputs = script_inputs(staged.inputs["create"])
         assert inputs["STAGE_MODE"] == "uploaded" and inputs["K0S_SHA256"] == sha
         assert inputs["UPLOAD_PATH"] == copy.inputs["remotePath"]
+
+
+def test_no_taints_is_applied_by_each_managers_taints_step_only():
+    base = commands(build(3, 2))
+    untainted = commands(build(3, 2, k0s_settings(noTaints=True)))
+    changed = {name for name in base if base[name] != untainted[name]}
+    assert changed == {f"k0s-c-{i}-{step}" for i in (1, 2, 3) for step in ("taints", "ssh-probe")}, (
+        "no install step may change: its script would do nothing on a running node"
+    )
+    rec = build(3, 2, k0s_settings(noTaints=True))
+    for node in ("c-1", "c-3"):
+        taints = step(rec, node, "taints")
+        assert script_of(taints.inputs["create"]) == "node_taints"
+        assert script_inputs(taints.inputs["create"]) == {"NODE_NAME": node, "NO_TAINTS": "true"}
+        assert taints.inputs["connection"]["host"] == "10.1.0.1", "kubectl runs on the bootstrap controller"
+        assert rec.depends_on(taints, step(rec, node, "member")), "the node must have registered first"
+        assert "NO_TAINTS" not in script_inputs(step(rec, node, "k0s-install").inputs["create"])
+    assert rec.find("k0s-w-1-taints", COMMAND) is None, "workers carry no control-plane taint"
+    controllers_only = build(1, 1, role="controller")
+    assert controllers_only.find("k0s-c-1-taints", COMMAND) is None, "a controller without kubelet has no Node"

@@ -120,7 +120,7 @@ def test_upgrade_needs_the_version_staged(cluster, cp1):
     assert steps(cp1.calls()[before:]) == [], "nothing may be cordoned or stopped"
 
 
-def test_upgrade_failure_after_stop_explains_recovery(cluster, cp1):
+def test_upgrade_failure_after_stop_without_rollback_explains_recovery(cluster, cp1):
     cluster.stage(cp1, V2)
     cluster.knobs(cni_ready=False)  # the node never becomes Ready
     result = cp1.run(
@@ -129,6 +129,7 @@ def test_upgrade_failure_after_stop_explains_recovery(cluster, cp1):
         ROLE="controller+worker",
         NODE_NAME="cp1",
         READY_TIMEOUT_SECONDS=1,
+        ROLLBACK_ON_FAILURE="false",
     )
     assert result.returncode != 0
     assert "failed at step 'wait for cp1 to be ready" in result.stderr
@@ -167,3 +168,78 @@ def test_drain_false_skips_cordon_and_drain(cluster, cp1):
         "start",
         "kubectl wait",
     ]
+
+
+def test_a_start_that_fails_rolls_back_and_says_why(cluster, cp1):
+    w1 = cluster.host("w1")
+    cluster.join(cp1, w1, "worker")
+    cluster.stage(w1, V2)
+    cluster.knobs(start_fails_on={"hosts": ["w1"], "versions": [V2]})
+    kubeconfig = cp1.k0s("kubeconfig", "admin").stdout
+    before = len(w1.calls())
+    result = w1.run(
+        "upgrade_node.sh",
+        stdin=kubeconfig,
+        K0S_VERSION=V2,
+        ROLE="worker",
+        NODE_NAME="w1",
+        READY_TIMEOUT_SECONDS=5,
+    )
+    assert result.returncode != 0
+    error = result.stderr
+    assert "failed at step 'start k0s'" in error and "knob start_fails" in error, error
+    assert f"Rolled back: w1 runs k0s {V1} again and is uncordoned" in error, error
+    assert "run 'pulumi up' again" in error
+    assert steps(w1.calls()[before:]) == [
+        ("kubectl cordon", V1),
+        ("kubectl drain", V1),
+        ("stop", V1),
+        ("start", V2),  # fails (knob)
+        ("start", V1),  # the previous binary again
+        ("kubectl wait", V1),
+        ("kubectl uncordon", V1),
+    ]
+    assert w1.k0s("version").stdout.strip() == V1 and w1.k0s("status").returncode == 0
+    assert cluster.state()["nodes"]["w1"]["unschedulable"] is False
+    assert not w1.exists("/var/lib/mke4k/upgrade-in-progress"), "nothing left to resume after a rollback"
+
+    cluster.knobs(start_fails_on=None)  # the cause is fixed: the next run upgrades from the start
+    again = w1.run("upgrade_node.sh", stdin=kubeconfig, K0S_VERSION=V2, ROLE="worker", NODE_NAME="w1")
+    assert again.returncode == 0, again
+    assert again.values == {"version": V2, "changed": "true"}
+    assert w1.k0s("version").stdout.strip() == V2
+
+
+def test_a_controller_that_never_gets_ready_rolls_back(cluster, cp1):
+    cluster.stage(cp1, V2)
+    cluster.knobs(never_ready=True)
+    result = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller",
+        NODE_NAME="cp1",
+        READY_TIMEOUT_SECONDS=1,
+    )
+    assert result.returncode != 0
+    # The rollback waits for /readyz too, which never answers here: it says so and how to finish by hand.
+    assert "failed at step 'wait for cp1 to be ready" in result.stderr
+    assert "does not answer /readyz after 1s" in result.stderr
+    assert "the rollback to /usr/local/bin/k0s.previous failed too, at 'waiting for cp1 to be ready'" in result.stderr
+    assert cp1.k0s("version").stdout.strip() == V1, "the previous binary is back in place"
+
+
+def test_rollback_off_leaves_the_node_as_the_failure_left_it(cluster, cp1):
+    cluster.stage(cp1, V2)
+    cluster.knobs(start_fails_on={"versions": [V2]})
+    result = cp1.run(
+        "upgrade_node.sh",
+        K0S_VERSION=V2,
+        ROLE="controller+worker",
+        NODE_NAME="cp1",
+        ROLLBACK_ON_FAILURE="false",
+    )
+    assert result.returncode != 0
+    assert "No rollback (mke4k:k0s.upgrade.rollbackOnFailure is false)" in result.stderr
+    assert cp1.k0s("status").returncode != 0, "k0s stays stopped"
+    assert cp1.k0s("version").stdout.strip() == V2
+    assert cluster.state()["nodes"]["cp1"]["unschedulable"] is True

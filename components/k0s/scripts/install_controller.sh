@@ -5,13 +5,11 @@ set -euo pipefail
 
 : "${NODE_NAME:?NODE_NAME is required}"
 : "${ROLE:?ROLE is required (controller|controller+worker)}"
-: "${NO_TAINTS:=false}"
 : "${READY_TIMEOUT_SECONDS:=300}"
 
 require_root
 require_node_name NODE_NAME
 require_one_of ROLE controller controller+worker
-require_bool NO_TAINTS
 require_uint READY_TIMEOUT_SECONDS
 [ -f "$K0S_CONFIG_FILE" ] || die "$K0S_CONFIG_FILE is missing: run write_k0s_config.sh first"
 
@@ -25,10 +23,8 @@ else
   else
     args=(install controller -c "$K0S_CONFIG_FILE")
     if [ "$ROLE" = controller+worker ]; then
+      # Registers with k0s's control-plane taint; node_taints.sh keeps it as mke4k:k0s.noTaints says.
       args+=(--enable-worker "--kubelet-extra-args=--hostname-override=$NODE_NAME")
-      [ "$NO_TAINTS" = true ] && args+=(--no-taints)
-    elif [ "$NO_TAINTS" = true ]; then
-      warn "NO_TAINTS=true has no effect on a controller that runs no workloads (ROLE=controller)"
     fi
     log "k0s ${args[*]}"
     "$K0S_BINARY" "${args[@]}" || die "k0s install controller failed (the last lines of its output follow); fix the cause, run reset_node.sh if needed, and re-run"

@@ -5,13 +5,11 @@ set -euo pipefail
 
 : "${ROLE:?ROLE is required (worker|controller|controller+worker)}"
 : "${NODE_NAME:?NODE_NAME is required}"
-: "${NO_TAINTS:=false}"
 : "${READY_TIMEOUT_SECONDS:=300}"
 
 require_root
 require_one_of ROLE worker controller controller+worker
 require_node_name NODE_NAME
-require_bool NO_TAINTS
 require_uint READY_TIMEOUT_SECONDS
 
 # A fixed path, so a restart after an interrupted join finds the file that the
@@ -39,8 +37,8 @@ else
     [ -f "$K0S_CONFIG_FILE" ] || die "$K0S_CONFIG_FILE is missing: run write_k0s_config.sh first"
     args=(install controller --token-file "$token_file" -c "$K0S_CONFIG_FILE")
     if [ "$ROLE" = controller+worker ]; then
+      # Registers with k0s's control-plane taint; node_taints.sh keeps it as mke4k:k0s.noTaints says.
       args+=(--enable-worker "--kubelet-extra-args=--hostname-override=$NODE_NAME")
-      [ "$NO_TAINTS" = true ] && args+=(--no-taints)
     fi
   fi
   log "k0s ${args[*]}"
