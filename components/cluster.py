@@ -34,12 +34,15 @@ from components.previous_deployment import (
     choose_bootstrap,
     network_output,
     planned_controllers,
+    planned_gone,
     read_previous,
 )
 from components.settings import Settings
 
 KUBECONFIG = "kubeconfig"
 LEADER = "leader"
+NODE_NAMES = "nodeNames"
+"""The nodes in the cluster (marked-gone ones excluded): a machines stack reads it before removing one."""
 
 
 class MkeCluster(pulumi.ComponentResource):
@@ -58,7 +61,7 @@ class MkeCluster(pulumi.ComponentResource):
             previous = read_previous(settings)  # a read-only reference; raises before any change
             planned = planned_controllers(settings)
             if planned is not None:
-                bootstrap = choose_bootstrap(settings, planned, previous)
+                bootstrap = choose_bootstrap(settings, planned, previous, planned_gone(settings))
         super().__init__("mke4k:index:MkeCluster", name, None, opts)
         self._settings = settings
         child = pulumi.ResourceOptions(parent=self)
@@ -72,7 +75,9 @@ class MkeCluster(pulumi.ComponentResource):
         if settings.runs("k0s"):
             assert self.hosts is not None and previous is not None
             if bootstrap is None:  # machines from another stack: names known only now
-                bootstrap = choose_bootstrap(settings, [n.name for n in self.hosts.controllers], previous)
+                controllers = self.hosts.controllers
+                gone = frozenset(n.name for n in controllers if n.gone)
+                bootstrap = choose_bootstrap(settings, [n.name for n in controllers], previous, gone)
             self.k0s = K0sCluster(name, k0s_cluster_args(settings, self.hosts, bootstrap, Path.cwd()), child)
             self.kubeconfig = self.k0s.kubeconfig
             provider, leader, ready = self.k0s.provider, self.k0s.leader_connection, self.k0s.ready
@@ -144,6 +149,6 @@ class MkeCluster(pulumi.ComponentResource):
             }
             pulumi.export(KUBECONFIG, self.k0s.kubeconfig)
             pulumi.export(LEADER, leader)
-            pulumi.export("nodeNames", sorted(self.k0s.nodes))
+            pulumi.export(NODE_NAMES, self.k0s.members)
             pulumi.export(BOOTSTRAP_CONTROLLER, self.k0s.bootstrap)
             pulumi.export(NETWORK, network_output(self._settings))

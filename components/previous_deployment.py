@@ -50,23 +50,52 @@ def network_output(settings: Settings) -> dict[str, str]:
     return {"podCidr": settings.network.pod_cidr, "serviceCidr": settings.network.service_cidr}
 
 
-def choose_bootstrap(settings: Settings, controllers: list[str], previous: PreviousDeployment) -> str:
-    """The bootstrap controller: the configured one, else the previous one, else the first.
+def choose_bootstrap(
+    settings: Settings, controllers: list[str], previous: PreviousDeployment, gone: frozenset[str] = frozenset()
+) -> str:
+    """The bootstrap controller: the configured one, else the previous one, else the first that is not gone.
 
     Keeping the previous one by default makes reordering hosts harmless; naming another
     controller hands the role over (every node has the same steps, so nothing is deleted).
-    Raises SettingsError when the current bootstrap controller is removed in the same
-    deployment, and when an immutable setting changed.
+    Raises SettingsError when the current bootstrap controller is removed (or marked gone)
+    without handing the role over in the same deployment, and when an immutable setting changed.
     """
     issues = _network_issues(settings, previous) + _version_issues(settings, previous)
     wanted = settings.k0s.bootstrap_controller
+    alive = [name for name in controllers if name not in gone]
     if wanted is not None and wanted not in controllers:
         issues.append(
             Issue(
                 "k0s.bootstrapController", f"'{wanted}' is not a controller.", f"name one of: {', '.join(controllers)}."
             )
         )
+    elif wanted is not None and wanted in gone:
+        issues.append(
+            Issue(
+                "k0s.bootstrapController",
+                f"'{wanted}' is marked gone, so it cannot run the leader-side steps.",
+                f"name a controller that is not gone: {', '.join(alive) or '(none)'}.",
+            )
+        )
+    if not alive:
+        issues.append(
+            Issue(
+                "hosts",
+                "every controller is marked gone: nothing is left to run the cluster from.",
+                "restore the control plane from a backup into a new stack (docs/operations.md, 'Restore').",
+            )
+        )
     before = previous.bootstrap_controller
+    if before is not None and before in gone and wanted in (None, before):
+        issues.append(
+            Issue(
+                "k0s.bootstrapController",
+                f"'{before}' holds the bootstrap role and is marked gone: its leader-side steps (joins, removals) "
+                "must move to a controller that answers.",
+                f"hand the role over in the same change: set mke4k:k0s.bootstrapController to one of "
+                f"{', '.join(alive) or '(none)'}; the gone controller is then removed from etcd there.",
+            )
+        )
     if before is not None and before not in controllers:
         issues.append(
             Issue(
@@ -79,7 +108,7 @@ def choose_bootstrap(settings: Settings, controllers: list[str], previous: Previ
         )
     if issues:
         raise SettingsError(issues)
-    return wanted or before or controllers[0]
+    return wanted or before or alive[0]
 
 
 def _version_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:
@@ -128,6 +157,16 @@ def _network_issues(settings: Settings, previous: PreviousDeployment) -> list[Is
                 )
             )
     return issues
+
+
+def planned_gone(settings: Settings) -> frozenset[str]:
+    """Names marked gone in this stack's settings (the stack source may add the machines stack's own)."""
+    hosts = settings.hosts
+    if hosts.source == "static":
+        return frozenset(host.name for host in hosts.static.hosts if host.gone)
+    if hosts.source == "aws":
+        return frozenset(hosts.aws.gone)
+    return frozenset(hosts.stack.gone)
 
 
 def planned_controllers(settings: Settings) -> list[str] | None:

@@ -167,6 +167,8 @@ class AwsHosts(pulumi.ComponentResource):
                     machine=instance,
                     machine_id=instance.id,
                     use_bastion=private,
+                    gone=planned.name in aws_settings.gone,
+                    mark_gone=f"add '{planned.name}' to mke4k:hosts.aws.gone",
                 )
             )
 

@@ -45,6 +45,11 @@ class Node:
     replaced: the old node leaves cleanly and the new one joins with a fresh token."""
     use_bastion: bool = False
     """Reach this node through ``Hosts.bastion``."""
+    gone: bool = False
+    """The machine is gone for good: none of the node's own steps runs (nothing dials it) and its
+    membership is removed on the bootstrap controller."""
+    mark_gone: str = ""
+    """How the user marks this node gone, for messages (``set gone: true on 'w2' in mke4k:hosts.static.hosts``)."""
 
     @property
     def is_controller(self) -> bool:

@@ -2,7 +2,7 @@
 
 Output names (camelCase, the stack-output convention of this project)::
 
-    nodes            [{name, role, sshAddress, privateAddress, sshPort, sshUser, useBastion, machineId}]
+    nodes            [{name, role, sshAddress, privateAddress, sshPort, sshUser, useBastion, machineId, gone}]
     apiAddress       str
     externalAddress  str | None
     sshPrivateKey    str (secret)
@@ -36,6 +36,7 @@ def node_output(node: Node) -> dict[str, Any]:
         "sshUser": node.ssh_user,
         "useBastion": node.use_bastion,
         "machineId": node.machine_id,
+        "gone": node.gone,
     }
 
 

@@ -85,6 +85,17 @@ def stack_hosts(settings: Settings, opts: pulumi.ResourceOptions | None = None) 
         raise SettingsError([Issue(FROM_STACK_KEY, "the stack source needs a stack to read.", "set it.")])
     reference = pulumi.StackReference(resource_name(settings.cluster.name, "hosts-stack"), stack_name=stack, opts=opts)
     plain = _plain_nodes(stack, read_plain_output(reference, NODES))
+    unknown = sorted(set(settings.hosts.stack.gone) - {item["name"] for item in plain})
+    if unknown:
+        raise SettingsError(
+            [
+                Issue(
+                    "hosts.stack.gone",
+                    f"{', '.join(repr(n) for n in unknown)} is not a node of stack '{stack}'.",
+                    f"list only its nodes: {', '.join(sorted(item['name'] for item in plain))}.",
+                )
+            ]
+        )
     nodes_output = reference.require_output(NODES)
     nodes = [
         Node(
@@ -97,6 +108,8 @@ def stack_hosts(settings: Settings, opts: pulumi.ResourceOptions | None = None) 
             machine=None,
             machine_id=_field(nodes_output, item["name"], "machineId"),
             use_bastion=bool(item.get("useBastion", False)),
+            gone=bool(item.get("gone", False)) or item["name"] in settings.hosts.stack.gone,
+            mark_gone=f"add '{item['name']}' to mke4k:hosts.stack.gone",
         )
         for item in sorted(plain, key=lambda item: 0 if item["role"] != "worker" else 1)
     ]

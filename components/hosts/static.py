@@ -26,6 +26,8 @@ def static_node(host: StaticHost, settings: Settings) -> Node:
         machine=None,
         machine_id=host.address,
         use_bastion=settings.ssh.bastion is not None,
+        gone=host.gone,
+        mark_gone=f"set gone: true on '{host.name}' in mke4k:hosts.static.hosts",
     )
 
 
@@ -41,15 +43,15 @@ def static_hosts(settings: Settings) -> Hosts:
     """Hosts from ``mke4k:hosts.static.hosts``: controllers first (listed order), then workers.
 
     The API address is ``mke4k:apiExternalAddress`` when set (also the external address
-    and an extra SAN), else the first controller's private address. SettingsError naming
-    ``mke4k:ssh.privateKey`` when no key is configured.
+    and an extra SAN), else the private address of the first controller that is not gone.
+    SettingsError naming ``mke4k:ssh.privateKey`` when no key is configured.
     """
     listed = settings.hosts.static.hosts
     ordered = [h for h in listed if h.role in CONTROLLER_ROLES] + [h for h in listed if h.role not in CONTROLLER_ROLES]
     nodes = [static_node(host, settings) for host in ordered]
     key = configured_private_key(settings.ssh)
     external = settings.api_external_address
-    controllers = [node for node in nodes if node.is_controller]
+    controllers = [node for node in nodes if node.is_controller and not node.gone]
     api_address = external or (controllers[0].private_address if controllers else nodes[0].private_address)
     return Hosts(
         nodes=nodes,

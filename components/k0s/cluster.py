@@ -64,6 +64,8 @@ class K0sCluster(pulumi.ComponentResource):
     leader_connection: remote.ConnectionArgs
     ready: list[pulumi.Resource]
     nodes: dict[str, K0sNode]
+    members: list[str]
+    """Names of the nodes in the cluster (not marked gone), sorted: the ``nodeNames`` output."""
     bootstrap: str
     """Name of the bootstrap controller."""
 
@@ -108,6 +110,7 @@ class K0sCluster(pulumi.ComponentResource):
                 member_after=previous_member,
             )
         self.ready = [step for n in self.nodes.values() for step in (n.member, n.taints) if step is not None]
+        self.members = sorted(node.name for node in hosts.nodes if not node.gone)
         self.provider = (
             cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))
             if args.kubernetes_provider
@@ -116,9 +119,9 @@ class K0sCluster(pulumi.ComponentResource):
         self.register_outputs({"kubeconfig": self.kubeconfig})
 
     def _bootstrap_node(self) -> Node:
-        controllers = self._args.hosts.controllers
+        controllers = [n for n in self._args.hosts.controllers if not n.gone]
         if not controllers:
-            raise ValueError("the k0s layer needs at least one controller")
+            raise ValueError("the k0s layer needs at least one controller that is not gone")
         wanted = self._args.bootstrap_controller
         return next((n for n in controllers if n.name == wanted), controllers[0])
 

@@ -40,6 +40,15 @@ A replaced machine (``Node.machine_id`` changes) or a changed role replaces the 
 chain with delete-before-replace: the old node leaves cleanly before the new one joins with a
 fresh token.
 
+A node marked gone (``Node.gone``) keeps its steps, but none of its own steps has a command
+any more (an update to "no command" runs nothing and dials nothing). Its leader-side
+``member`` step is updated to run the removal (``remove_member.sh`` on the current bootstrap
+controller: drain skipped for an unreachable node, delete Node, etcd leave) as its create,
+and has no delete; its ``taints`` step is dropped. An update, not a delete, because a delete
+would run the stored command against the stored connection, which may be the gone machine
+itself when it held the bootstrap role. Removing the entry later deletes the inert steps,
+again without dialling the host.
+
 Every node, the bootstrap controller included, has the same set of steps, so handing the
 bootstrap role to another controller deletes no step: the leader-side steps move to the
 new leader by update, the old bootstrap controller's install step becomes an (idempotent,
@@ -139,6 +148,7 @@ class K0sNode(pulumi.ComponentResource):
     install: remote.Command
     config: remote.Command | None
     member: remote.Command
+    """For a node marked gone: its removal, on the bootstrap controller."""
     taints: remote.Command | None
     """controller+worker nodes only: the control-plane taint (mke4k:k0s.noTaints)."""
     upgrade: remote.Command
@@ -149,6 +159,15 @@ class K0sNode(pulumi.ComponentResource):
         self._args = args
         node = args.node
         self._prefix = f"{args.cluster_name}-{node.name}"
+        self._gone = node.gone
+        if node.gone:
+            pulumi.log.warn(
+                f"{node.name} is marked gone: none of its own steps runs (nothing dials it); the bootstrap "
+                f"controller removes it from the cluster (drain skipped if unreachable, delete Node"
+                f"{', etcd leave' if node.is_controller else ''}). Remove its entry afterwards; if the machine "
+                "comes back, reset it before it rejoins (docs/operations.md, 'Dead hosts').",
+                self,
+            )
         # A new machine, or a new role for the same name, replaces the whole chain: the node
         # leaves (drain, delete, etcd leave, reset) and joins again as what it is now.
         self._triggers = [node.machine_id, node.role] if node.machine_id is not None else [node.role]
@@ -174,7 +193,7 @@ class K0sNode(pulumi.ComponentResource):
         self.config = self._configure(commands) if node.is_controller else None
         self.install = self._install(commands, self.config or self.staged)
         self.member = self._member(commands)
-        self.taints = self._taints(commands) if "taints" in commands else None
+        self.taints = self._taints(commands) if "taints" in commands and not node.gone else None
         self.reset_probe = self._reset_probe()
         self.upgrade = self._upgrade(commands)
         self.register_outputs({"install": self.install.id})
@@ -283,7 +302,9 @@ class K0sNode(pulumi.ComponentResource):
         if not args.is_bootstrap and step == "ssh-probe":
             targets.append(self._target(args.leader, f"{args.leader.name} (bootstrap controller)"))
         fix = (
-            "if the machine is gone for good, remove it as a dead host (docs/operations.md, 'Dead hosts')"
+            f"if the machine is gone for good, mark it gone ({node.mark_gone or 'mke4k:hosts.static.hosts[].gone'}) "
+            "and run 'pulumi up' again: its membership is removed on the bootstrap controller and nothing dials "
+            "it (docs/operations.md, 'Dead hosts')"
             if step == "reset-probe"
             else "machines that boot slowly need a larger mke4k:ssh.probeTimeoutSeconds"
         )
@@ -316,13 +337,15 @@ class K0sNode(pulumi.ComponentResource):
         create: pulumi.Input[str] | None = None,
         delete: pulumi.Input[str] | None = None,
     ) -> local.Command:
-        """A runner-side probe (``local.Command``, the probe program on stdin)."""
+        """A runner-side probe (``local.Command``, the probe program on stdin); inert for a gone node."""
         machine = self._args.node.machine
+        if self._gone:
+            create = delete = None
         return local.Command(
             f"{self._prefix}-{step}",
             create=create,
             delete=delete,
-            stdin=SSH_PROBE.read_text(),
+            stdin=None if self._gone else SSH_PROBE.read_text(),
             triggers=self._triggers,
             logging=local.Logging.STDOUT_AND_STDERR,
             add_previous_output_in_env=False,
@@ -338,16 +361,23 @@ class K0sNode(pulumi.ComponentResource):
         self,
         step: str,
         *,
-        create: pulumi.Input[str],
+        create: pulumi.Input[str] | None,
         depends_on: list[pulumi.Resource],
         delete: pulumi.Input[str] | None = None,
         connection: remote.ConnectionArgs | None = None,
         stdin: pulumi.Input[str] | None = None,
         secret_stdout: bool = False,
         with_machine: bool = True,
+        active_when_gone: bool = False,
     ) -> remote.Command:
-        """One step: its name, connection, triggers and lifecycle options in one place."""
+        """One step: its name, connection, triggers and lifecycle options in one place.
+
+        For a node marked gone the step has no command (an update to it runs nothing and dials
+        nothing, and so does its delete later), unless ``active_when_gone`` (the leader-side removal).
+        """
         machine = self._args.node.machine
+        if self._gone and not active_when_gone:
+            create, delete, stdin = None, None, None
         return remote.Command(
             f"{self._prefix}-{step}",
             connection=connection or self._args.connection,
@@ -391,7 +421,7 @@ class K0sNode(pulumi.ComponentResource):
         )
 
     def _stage(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
-        upload = self._args.upload
+        upload = None if self._gone else self._args.upload
         uploaded = upload.copy_to(self._args.node, self._args.connection, self, [self.probe]) if upload else None
         return self._command(
             "k0s-binary",
@@ -433,6 +463,16 @@ class K0sNode(pulumi.ComponentResource):
 
     def _member(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
         args, node = self._args, self._args.node
+        if node.gone:
+            # The removal as an update, on the current bootstrap controller (see the module docstring).
+            return self._command(
+                "member",
+                create=commands["member-delete"],
+                connection=args.leader_connection,
+                depends_on=[self.install, *(args.member_after or [])],
+                with_machine=False,
+                active_when_gone=True,
+            )
         # install_controller.sh prints no token_id: the bootstrap's own member step has none.
         token_id = self.install.stdout.apply(lambda out: parse_key_values(out).get("token_id", ""))
         confirm = script_command(

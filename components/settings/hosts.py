@@ -66,6 +66,13 @@ class StaticHost(SettingsModel):
     )
     ssh_port: int | None = Field(None, ge=1, le=65535, description="SSH port; defaults to mke4k:ssh.port.")
     ssh_user: UserName | None = Field(None, description="SSH user; defaults to mke4k:ssh.user.")
+    gone: bool = Field(
+        False,
+        description="The machine is gone for good (dead, wiped, unreachable): nothing dials it any more and its "
+        "membership is removed on the bootstrap controller (drain skipped, Node deleted, etcd leave). Keep it "
+        "listed with gone: true for one `pulumi up`, then remove the entry. Without it, removing a host that "
+        "does not answer SSH fails, naming this setting (docs/operations.md, 'Dead hosts').",
+    )
 
     @field_validator("name")
     @classmethod
@@ -177,6 +184,24 @@ class AwsHostsSettings(SettingsModel):
     use_private_addresses: bool = Field(
         False, description="SSH and API over private addresses (runner inside the VPC)."
     )
+    gone: list[str] = Field(
+        default_factory=list,
+        description="Node names (controller-N, worker-N) whose instances are gone or unreachable for good: "
+        "nothing dials them and their membership is removed on the bootstrap controller, as "
+        "mke4k:hosts.static.hosts[].gone (docs/operations.md, 'Dead hosts'). Lower the count or replace the "
+        "instance afterwards.",
+    )
+
+
+class StackHostsSettings(SettingsModel):
+    """Nodes read from another stack (``source: stack``): which of them this cluster leaves out."""
+
+    gone: list[str] = Field(
+        default_factory=list,
+        description="Node names of the machines stack that are gone or unreachable for good: nothing dials "
+        "them and their membership is removed on the bootstrap controller, as "
+        "mke4k:hosts.static.hosts[].gone (a `gone: true` exported by the machines stack counts too).",
+    )
 
 
 class HostsSettings(SettingsModel):
@@ -192,3 +217,4 @@ class HostsSettings(SettingsModel):
     static: StaticHostsSettings = Field(
         default_factory=StaticHostsSettings, description="Settings of the static source."
     )
+    stack: StackHostsSettings = Field(default_factory=StackHostsSettings, description="Settings of the stack source.")

@@ -51,6 +51,8 @@ def build(
     role: str = "controller+worker",
     bastion: Bastion | None = None,
     workers_behind_bastion: bool = False,
+    gone: frozenset[str] = frozenset(),
+    bootstrap: str | None = None,
 ) -> Recording:
     """Register a K0sCluster of ``controllers`` (of ``role``) + ``workers`` nodes; return the recording."""
     settings = settings or k0s_settings()
@@ -73,6 +75,8 @@ def build(
                     machine=machine,
                     machine_id=machine.id if machine else address,
                     use_bastion=workers_behind_bastion and node_role == "worker",
+                    gone=name in gone,
+                    mark_gone=f"set gone: true on '{name}' in mke4k:hosts.static.hosts",
                 )
             )
         hosts = Hosts(
@@ -91,6 +95,7 @@ def build(
                 k0s_version=settings.k0s.version or "",
                 network=settings.network,
                 ssh=settings.ssh,
+                bootstrap_controller=bootstrap,
             ),
         )
 

@@ -87,12 +87,23 @@ def test_static_nodes() -> None:
         "machine": False,
         "machine_id": "10.1.0.11",
         "use_bastion": False,
+        "gone": False,
+        "mark_gone": "set gone: true on 'm1' in mke4k:hosts.static.hosts",
     }
     assert (m2["ssh_user"], m2["private_address"], m2["machine_id"]) == ("root", "10.1.0.12", "m2.example.com")
     assert m3["ssh_port"] == 22 and w1["role"] == "worker"
     assert hosts.api_address == "172.16.0.11"
     assert hosts.external_address is None and hosts.extra_sans == [] and hosts.bastion is None
     assert is_secret(hosts.ssh_private_key) and resolve(hosts.ssh_private_key) == GIVEN_PRIVATE_KEY
+
+
+def test_a_gone_first_controller_is_not_the_api_address() -> None:
+    raw = copy.deepcopy(STATIC)
+    raw["hosts"]["static"]["hosts"][1]["gone"] = True  # m1, the first listed controller
+    _, hosts, box = run(raw)
+    assert box["nodes"][0]["name"] == "m1" and box["nodes"][0]["gone"] is True
+    assert hosts.api_address == "10.1.0.12", "the API is reached at the first controller that is not gone (m2)"
+    assert box["outputs"]["nodes"][0]["gone"] is True, "a cluster stack reading this one sees it"
 
 
 def test_static_external_address_and_bastion() -> None:
@@ -131,6 +142,7 @@ def test_export_names_are_the_contract() -> None:
         "sshUser": "ops",
         "useBastion": False,
         "machineId": "10.1.0.11",
+        "gone": False,
     }
 
 
@@ -140,7 +152,10 @@ def test_stack_round_trip_gives_the_same_nodes(source: str) -> None:
     _, upstream, exported = run(upstream_raw)
     reference_name = f"{settings_for(STACK).cluster.name}-hosts-stack"
     _, downstream, box = run(STACK, resource_outputs={reference_name: stack_reference_outputs(exported["outputs"])})
-    expected = [dict(n, machine=False) for n in exported["nodes"]]
+    # The same nodes; marking one gone is this stack's own setting.
+    expected = [
+        dict(n, machine=False, mark_gone=f"add '{n['name']}' to mke4k:hosts.stack.gone") for n in exported["nodes"]
+    ]
     assert box["nodes"] == expected
     for up, down in zip(upstream.nodes, downstream.nodes, strict=True):
         # plain where the k0s layer needs plain values
@@ -187,3 +202,16 @@ def test_stack_source_resolves_names_during_preview() -> None:
         STACK, preview=True, resource_outputs={"onprem-hosts-stack": stack_reference_outputs(exported["outputs"])}
     )
     assert [n.name for n in downstream.nodes] == ["m1", "m2", "m3", "w1", "w2"]
+
+
+def test_the_stack_source_marks_nodes_gone_by_name_and_refuses_unknown_names() -> None:
+    _, _, exported = run(STATIC)
+    reference_name = f"{settings_for(STACK).cluster.name}-hosts-stack"
+    outputs = {reference_name: stack_reference_outputs(exported["outputs"])}
+    raw = copy.deepcopy(STACK)
+    raw["hosts"] = {"stack": {"gone": ["w2"]}}
+    _, _, box = run(raw, resource_outputs=outputs)
+    assert [n["name"] for n in box["nodes"] if n["gone"]] == ["w2"]
+    raw["hosts"]["stack"]["gone"] = ["w9"]
+    with pytest.raises(SettingsError, match=r"mke4k:hosts\.stack\.gone: 'w9' is not a node of stack"):
+        run(raw, resource_outputs=outputs)

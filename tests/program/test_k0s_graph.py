@@ -321,3 +321,45 @@ def test_no_taints_is_applied_by_each_managers_taints_step_only():
     assert rec.find("k0s-w-1-taints", COMMAND) is None, "workers carry no control-plane taint"
     controllers_only = build(1, 1, role="controller")
     assert controllers_only.find("k0s-c-1-taints", COMMAND) is None, "a controller without kubelet has no Node"
+
+
+OWN_STEPS = ("ssh-probe", "host-ready", "k0s-binary", "k0s-install", "reset-probe", "k0s-upgrade")
+
+
+def test_a_gone_node_dials_nothing_and_is_removed_on_the_bootstrap_controller():
+    rec = build(3, 2, gone=frozenset({"w-2", "c-3"}))
+    for node in ("w-2", "c-3"):
+        for name in (*OWN_STEPS, "k0s-config", "join-token"):
+            found = rec.find(f"k0s-{node}-{name}", LOCAL if name.endswith("probe") else COMMAND)
+            if found is None:
+                assert node == "w-2" and name == "k0s-config", (node, name)
+                continue
+            assert "create" not in found.inputs and "delete" not in found.inputs, (node, name, found.inputs)
+        member = step(rec, node, "member")
+        assert script_of(member.inputs["create"]) == "remove_member", "the removal runs as the update"
+        assert "delete" not in member.inputs, "removing the entry later runs nothing"
+        assert member.inputs["connection"]["host"] == "10.1.0.1"
+        assert script_inputs(member.inputs["create"])["IS_LEADER"] == "false"
+        assert rec.find(f"k0s-{node}-taints", COMMAND) is None
+    assert script_inputs(step(rec, "c-3", "member").inputs["create"])["PEER_ADDRESS"] == "10.1.0.3", "etcd leave"
+    assert script_of(step(rec, "w-1", "member").inputs["create"]) == "confirm_member", "other nodes are untouched"
+
+
+def test_marking_a_node_gone_changes_only_its_own_chain():
+    before, after = commands(build(3, 2)), commands(build(3, 2, gone=frozenset({"w-1"})))
+    changed = {name for name in before if before.get(name) != after.get(name)}
+    assert changed and all(name.startswith("k0s-w-1-") for name in changed), changed
+
+
+def test_a_gone_bootstrap_controller_hands_the_role_to_the_one_named():
+    rec = build(3, 1, gone=frozenset({"c-1"}), bootstrap="c-2")
+    assert step(rec, "c-1", "member").inputs["connection"]["host"] == "10.1.0.2"
+    assert script_of(step(rec, "c-2", "k0s-install").inputs["create"]) == "install_controller"
+    assert script_inputs(step(rec, "c-1", "member").inputs["create"])["IS_LEADER"] == "false"
+
+
+def test_the_removal_probe_names_the_setting_that_marks_a_host_gone():
+    rec = build(1, 1, with_machines=True)
+    words = shlex.split(probe(rec, "w-1", "reset-probe").inputs["delete"].replace("\\\n", " "))
+    fix = words[words.index("--fix") + 1]
+    assert "mark it gone (set gone: true on 'w-1' in mke4k:hosts.static.hosts)" in fix, fix

@@ -114,3 +114,31 @@ def test_a_one_minor_upgrade_is_allowed():
     recording = run_stack(config, "lab", resource_outputs=outputs)
     upgrade = recording.by_name("lab-manager-1-k0s-upgrade", COMMAND)
     assert "K0S_VERSION=v1.33.1+k0s.0" in upgrade.inputs["create"]
+
+
+def with_gone(*names: str) -> dict:
+    config = stack_config("lab")
+    for host in config["mke4k:hosts"]["static"]["hosts"]:
+        if host["name"] in names:
+            host["gone"] = True
+    return config
+
+
+def test_a_gone_bootstrap_controller_must_hand_its_role_over_in_the_same_change():
+    with pytest.raises(pulumi.RunError, match=r"mke4k:k0s\.bootstrapController: 'manager-1' holds the bootstrap role"):
+        run_stack(with_gone("manager-1"), "lab", resource_outputs=previously("manager-1"))
+    config = with_gone("manager-1")
+    config["mke4k:k0s"] = {**config["mke4k:k0s"], "bootstrapController": "manager-1"}
+    with pytest.raises(pulumi.RunError, match=r"'manager-1' is marked gone, so it cannot run the leader-side steps"):
+        run_stack(config, "lab", resource_outputs=previously("manager-1"))
+    config["mke4k:k0s"]["bootstrapController"] = "manager-2"
+    recording = run_stack(config, "lab", resource_outputs=previously("manager-1"))
+    removal = recording.by_name("lab-manager-1-member", COMMAND)
+    assert "remove_member" in removal.inputs["create"] and removal.inputs["connection"]["host"] == "10.40.0.12"
+
+
+def test_gone_nodes_leave_the_exported_node_names(monkeypatch):
+    exported = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    run_stack(with_gone("worker-1"), "lab", resource_outputs=previously())
+    assert "worker-1" not in exported["nodeNames"] and "manager-3" in exported["nodeNames"]

@@ -18,13 +18,15 @@ def controller_count(s: Settings, _: Context) -> Iterable[Issue]:
     if not s.runs("hosts") or hosts_source(s) not in ("aws", "static"):
         return
     if hosts_source(s) == "aws":
-        count, key = s.hosts.aws.controllers.count, "hosts.aws.controllers.count"
+        key = "hosts.aws.controllers.count"
     else:
-        count = sum(1 for h in s.hosts.static.hosts if h.role in CONTROLLER_ROLES)
         key = "hosts.static.hosts"
         if not s.hosts.static.hosts:
             yield Issue(key, "no hosts listed.", "list the machines (name, role, address) or use mke4ConfigFile.")
             return
+    controllers = planned_controller_names(s) or []
+    count = len(controllers)
+    gone = [name for name in controllers if name in gone_names(s)]
     if count == 0:
         yield Issue(key, "there are no controllers.", "add a controller or controller+worker (1, 3 or 5).")
     elif count % 2 == 0:
@@ -34,6 +36,55 @@ def controller_count(s: Settings, _: Context) -> Iterable[Issue]:
             "count tolerates no more failures than one fewer and risks split votes.",
             f"use an odd number ({count - 1} or {count + 1}).",
         )
+    elif gone and (count - len(gone)) % 2 == 0 and count > len(gone):
+        yield Issue(
+            key,
+            f"once {', '.join(gone)} (marked gone) left etcd, {count - len(gone)} controllers remain: an even "
+            "count tolerates no more failures than one fewer.",
+            "add a controller (or remove one) in the next change to get back to an odd number.",
+            severity="warning",
+        )
+
+
+def gone_hosts(s: Settings, _: Context) -> Iterable[Issue]:
+    """Nodes marked gone are nodes of this stack, and at least one controller is not gone."""
+    if hosts_source(s) == "aws" and (s.runs("hosts") or s.runs("k0s")):
+        planned = aws_node_names(s)
+        unknown = [name for name in s.hosts.aws.gone if name not in planned]
+        if unknown:
+            yield Issue(
+                "hosts.aws.gone",
+                f"{', '.join(repr(name) for name in unknown)} is not a node of this stack.",
+                f"list only nodes it has: {', '.join(planned)}.",
+            )
+    controllers = planned_controller_names(s)
+    if controllers and all(name in gone_names(s) for name in controllers):
+        key = "hosts.aws.gone" if hosts_source(s) == "aws" else "hosts.static.hosts"
+        yield Issue(
+            key,
+            "every controller is marked gone: no controller is left to run the cluster from.",
+            "keep at least one controller that answers, or restore the control plane from a backup into a new "
+            "stack (mke4k:backup.restoreFrom).",
+        )
+
+
+def gone_names(s: Settings) -> set[str]:
+    """Node names this stack's settings mark gone."""
+    source = hosts_source(s)
+    if source == "static":
+        return {h.name for h in s.hosts.static.hosts if h.gone}
+    if source == "aws":
+        return set(s.hosts.aws.gone)
+    return set(s.hosts.stack.gone)
+
+
+def aws_node_names(s: Settings) -> list[str]:
+    """Every node name of the aws source, controllers first."""
+    # Imported here: components.hosts imports this package (its naming is pure).
+    from components.hosts.naming import plan_nodes
+
+    aws = s.hosts.aws
+    return [node.name for node in plan_nodes(aws.controllers.count, aws.controllers.role, aws.workers.count, 1)]
 
 
 def unique_hosts(s: Settings, _: Context) -> Iterable[Issue]:
@@ -71,11 +122,7 @@ def planned_controller_names(s: Settings) -> list[str] | None:
     if source == "static":
         return [h.name for h in s.hosts.static.hosts if h.role in CONTROLLER_ROLES]
     if source == "aws":
-        # Imported here: components.hosts imports this package (its naming is pure).
-        from components.hosts.naming import plan_nodes
-
-        controllers = s.hosts.aws.controllers
-        return [node.name for node in plan_nodes(controllers.count, controllers.role, 0, 1)]
+        return aws_node_names(s)[: s.hosts.aws.controllers.count]
     return None
 
 
@@ -158,4 +205,4 @@ def _private_address_key(index: int, host: StaticHost) -> tuple[str, str]:
     return f"hosts.static.hosts[{index}].address", host.address
 
 
-RULES = (controller_count, unique_hosts, bootstrap_controller, kubelet_nodes, node_private_addresses)
+RULES = (controller_count, gone_hosts, unique_hosts, bootstrap_controller, kubelet_nodes, node_private_addresses)
