@@ -13,7 +13,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/k0s/runner/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview airgap-list engine e2e bench clean
+.PHONY: help test lint docs docs-check preview airgap-list backup engine e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local
 
 airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart/file lines (WHAT=images|charts|files)
 	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --what "$(WHAT)"
+
+backup: $(VENV)/.installed ## Back up STACK's control plane now, into mke4k:backup.directory (and S3)
+	@$(BIN)/python tools/backup.py --stack "$(STACK)"
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh

@@ -18,7 +18,9 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
+from components.backup_bucket import BackupBucket
 from components.hosts import build_hosts
+from components.hosts.naming import base_tags
 from components.hosts.node import Hosts
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
 from components.k0s.cluster import K0sCluster
@@ -29,6 +31,7 @@ from components.platform_args import platform_args
 from components.previous_deployment import (
     BOOTSTRAP_CONTROLLER,
     NETWORK,
+    RESTORED_FROM,
     VERSIONS,
     PreviousDeployment,
     choose_bootstrap,
@@ -78,7 +81,15 @@ class MkeCluster(pulumi.ComponentResource):
                 controllers = self.hosts.controllers
                 gone = frozenset(n.name for n in controllers if n.gone)
                 bootstrap = choose_bootstrap(settings, [n.name for n in controllers], previous, gone)
-            self.k0s = K0sCluster(name, k0s_cluster_args(settings, self.hosts, bootstrap, Path.cwd()), child)
+            k0s_args = k0s_cluster_args(
+                settings,
+                self.hosts,
+                bootstrap,
+                Path.cwd(),
+                stack=pulumi.get_stack(),
+                backup_bucket=self._backup_bucket(settings, child),
+            )
+            self.k0s = K0sCluster(name, k0s_args, child)
             self.kubeconfig = self.k0s.kubeconfig
             provider, leader, ready = self.k0s.provider, self.k0s.leader_connection, self.k0s.ready
         if settings.runs("platform"):
@@ -86,6 +97,16 @@ class MkeCluster(pulumi.ComponentResource):
                 provider, leader = self._k0s_from_stack(settings, child)
             self.platform = Platform(name, platform_args(settings, provider, leader, ready), child)
         self.register_outputs({})
+
+    @staticmethod
+    def _backup_bucket(settings: Settings, opts: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
+        """The backup bucket this stack creates (``mke4k:backup.s3.create``), or None."""
+        s3 = settings.backup.s3
+        if s3 is None or not s3.create or not settings.backup.before_changes:
+            return None
+        name = settings.cluster.name
+        tags = base_tags(name, pulumi.get_stack(), settings.cluster.tags)
+        return BackupBucket(name, s3, tags=tags, region=settings.hosts.aws.region, opts=opts).name
 
     def _k0s_from_stack(
         self, settings: Settings, opts: pulumi.ResourceOptions
@@ -152,3 +173,6 @@ class MkeCluster(pulumi.ComponentResource):
             pulumi.export(NODE_NAMES, self.k0s.members)
             pulumi.export(BOOTSTRAP_CONTROLLER, self.k0s.bootstrap)
             pulumi.export(NETWORK, network_output(self._settings))
+            restore = self.k0s.restored_from
+            if restore is not None:
+                pulumi.export(RESTORED_FROM, restore)

@@ -12,17 +12,21 @@ and fails with a key-naming message before any other resource is registered.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 
 from components.hosts.naming import plan_nodes
 from components.hosts.stack import read_plain_output
+from components.k0s.from_settings import archive_sha256
 from components.settings import CONTROLLER_ROLES, Issue, Settings, SettingsError
 from components.settings.k0s import K0S_VERSION_PATTERN
 
 BOOTSTRAP_CONTROLLER = "bootstrapController"
 NETWORK = "network"
 VERSIONS = "versions"
+RESTORED_FROM = "restoredFrom"
+"""The sha256 of the archive a restored cluster was built from."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class PreviousDeployment:
     bootstrap_controller: str | None
     network: dict[str, str] | None
     k0s_version: str | None = None
+    restored_from: str | None = None
 
 
 def read_previous(settings: Settings) -> PreviousDeployment:
@@ -42,6 +47,7 @@ def read_previous(settings: Settings) -> PreviousDeployment:
         bootstrap_controller=read_plain_output(reference, BOOTSTRAP_CONTROLLER),
         network=read_plain_output(reference, NETWORK),
         k0s_version=(read_plain_output(reference, VERSIONS) or {}).get("k0s"),
+        restored_from=read_plain_output(reference, RESTORED_FROM),
     )
 
 
@@ -60,7 +66,9 @@ def choose_bootstrap(
     Raises SettingsError when the current bootstrap controller is removed (or marked gone)
     without handing the role over in the same deployment, and when an immutable setting changed.
     """
-    issues = _network_issues(settings, previous) + _version_issues(settings, previous)
+    issues = (
+        _network_issues(settings, previous) + _version_issues(settings, previous) + _restore_issues(settings, previous)
+    )
     wanted = settings.k0s.bootstrap_controller
     alive = [name for name in controllers if name not in gone]
     if wanted is not None and wanted not in controllers:
@@ -109,6 +117,23 @@ def choose_bootstrap(
     if issues:
         raise SettingsError(issues)
     return wanted or before or alive[0]
+
+
+def _restore_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:
+    """restoreFrom builds a new cluster: refused once the stack is deployed, unless it is the archive it came from."""
+    name = settings.backup.restore_from
+    if name is None or previous.bootstrap_controller is None:
+        return []
+    if previous.restored_from == archive_sha256(Path.cwd() / Path(name).expanduser()):
+        return []
+    return [
+        Issue(
+            "backup.restoreFrom",
+            "this stack already runs a cluster; restoring into it would replace its control plane under the nodes.",
+            "remove mke4k:backup.restoreFrom; to restore an existing cluster follow docs/operations.md "
+            "('Restore an existing cluster'), or restore into a new stack.",
+        )
+    ]
 
 
 def _version_issues(settings: Settings, previous: PreviousDeployment) -> list[Issue]:

@@ -18,6 +18,7 @@ Ordering, expressed only with resource dependencies so ``pulumi preview`` shows 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import pulumi
@@ -31,7 +32,7 @@ from components.settings.k0s import K0sSettings
 from components.settings.network import NetworkSettings
 
 from .binary_upload import BinaryUpload
-from .node import K0sNode, K0sNodeArgs, ProbeArgs, RegistryArgs
+from .node import BackupArgs, BackupTarget, K0sNode, K0sNodeArgs, ProbeArgs, RegistryArgs, RestoreSource
 from .remote import connection_for, script_command
 from .render import default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml, upgrade_lane_predecessor
 
@@ -54,6 +55,10 @@ class K0sClusterArgs:
     layer, so such a stack needs no Kubernetes plugin at all)."""
     registry: RegistryArgs | None = None
     """The airgap mirror the nodes pull from (preflight + containerd configuration), or None."""
+    backup: BackupTarget | None = None
+    """Back up before risky changes, to there (None: mke4k:backup.beforeChanges is false)."""
+    restore: RestoreSource | None = None
+    """A new cluster restored from this archive, or None."""
 
 
 class K0sCluster(pulumi.ComponentResource):
@@ -66,6 +71,8 @@ class K0sCluster(pulumi.ComponentResource):
     nodes: dict[str, K0sNode]
     members: list[str]
     """Names of the nodes in the cluster (not marked gone), sorted: the ``nodeNames`` output."""
+    restored_from: str | None
+    """The sha256 of the archive this cluster was restored from (None: not restored)."""
     bootstrap: str
     """Name of the bootstrap controller."""
 
@@ -79,7 +86,9 @@ class K0sCluster(pulumi.ComponentResource):
         upload = self._binary_upload()
         self.nodes = {}
         self._bootstrap = bootstrap
+        self._configs = {node.name: self._config_for(node) for node in hosts.controllers}
         bootstrap_node = self._add_node(bootstrap, [], [], upload, None, is_bootstrap=True)
+        self._backup_first = [bootstrap_node.backup] if bootstrap_node.backup else []
         self._checked = [bootstrap_node.preflight] if bootstrap_node.preflight else []
         kubeconfig_cmd = self._kubeconfig_command(bootstrap_node)
         self.kubeconfig = pulumi.Output.secret(
@@ -111,12 +120,23 @@ class K0sCluster(pulumi.ComponentResource):
             )
         self.ready = [step for n in self.nodes.values() for step in (n.member, n.taints) if step is not None]
         self.members = sorted(node.name for node in hosts.nodes if not node.gone)
+        self.restored_from = args.restore.sha256 if args.restore else None
         self.provider = (
             cluster_provider(name, self.kubeconfig, pulumi.ResourceOptions(parent=self, depends_on=self.ready))
             if args.kubernetes_provider
             else None
         )
         self.register_outputs({"kubeconfig": self.kubeconfig})
+
+    def _backup_plan(self) -> pulumi.Output[str]:
+        """A digest of what a risky change touches: the k0s version, the set of controllers (and
+        which are gone), every controller's k0s.yaml. The backup step runs exactly when it changes."""
+        args = self._args
+        names = sorted(f"{n.name}{' gone' if n.gone else ''}" for n in args.hosts.controllers)
+        configs = [self._configs[name] for name in sorted(self._configs)]
+        return pulumi.Output.all(*configs).apply(
+            lambda texts: hashlib.sha256("\0".join([args.k0s_version, *names, *texts]).encode()).hexdigest()[:16]
+        )
 
     def _bootstrap_node(self) -> Node:
         controllers = [n for n in self._args.hosts.controllers if not n.gone]
@@ -171,7 +191,7 @@ class K0sCluster(pulumi.ComponentResource):
                 is_bootstrap=is_bootstrap,
                 k0s=args.k0s,
                 k0s_version=args.k0s_version,
-                config_yaml=self._config_for(node) if node.is_controller else None,
+                config_yaml=self._configs[node.name] if node.is_controller else None,
                 join_after=join_after,
                 upgrade_after=upgrade_after,
                 admin_kubeconfig=kubeconfig,
@@ -186,6 +206,10 @@ class K0sCluster(pulumi.ComponentResource):
                 ),
                 registry=args.registry,
                 registry_after=None if is_bootstrap else self._checked,
+                private_key=args.hosts.ssh_private_key,
+                backup=BackupArgs(args.backup, self._backup_plan()) if is_bootstrap and args.backup else None,
+                backup_first=self._backup_first if node.gone and node.is_controller else None,
+                restore=args.restore if is_bootstrap else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -60,6 +60,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 from pulumi_command import local, remote
@@ -71,7 +72,7 @@ from .binary_upload import BinaryUpload, upload_path
 from .bundle import script_bundle
 from .remote import install_and_run_command, script_command
 from .render import parse_key_values
-from .runner import SSH_PROBE
+from .runner import BACKUP, RESTORE, SSH_PROBE, runner_command, runner_stdin
 
 SECRET_STDOUT = ["stdout"]
 
@@ -88,6 +89,40 @@ class ProbeArgs:
     """How long a connected SSH server may take to send its banner."""
     bastion: Bastion | None = None
     """Nodes behind it are probed through their bastion's address (the runner cannot reach them)."""
+
+
+@dataclass(frozen=True)
+class BackupTarget:
+    """Where the backups before risky changes go (``mke4k:backup``)."""
+
+    directory: str
+    """On the machine running Pulumi (~ expanded there)."""
+    keep: int
+    stack: str
+    """Names the archives."""
+    s3_uri: pulumi.Input[str] | None = None
+    """``s3://bucket/prefix/`` for a copy of each archive, or None."""
+    s3_region: str | None = None
+    s3_kms_key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BackupArgs:
+    """The bootstrap controller's backup step: where to, and the plan that re-runs it."""
+
+    target: BackupTarget
+    plan: pulumi.Input[str]
+    """Digest of what a risky change touches (k0s version, every controller's k0s.yaml, the set of
+    controllers): the step runs exactly when it changes, so a no-op preview stays a no-op."""
+
+
+@dataclass(frozen=True)
+class RestoreSource:
+    """The archive a new cluster's bootstrap controller restores before its install."""
+
+    path: str
+    """On the machine running Pulumi, as configured (``mke4k:backup.restoreFrom``)."""
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -135,6 +170,14 @@ class K0sNodeArgs:
     """The mirror (airgap), or None."""
     registry_after: list[pulumi.Resource] | None = None
     """The bootstrap controller's registry preflight: no node is configured before it passed."""
+    private_key: pulumi.Input[str] | None = None
+    """The SSH private key (secret), for the runner-side steps that log in themselves (backup, restore)."""
+    backup: BackupArgs | None = None
+    """The bootstrap controller only: back up before risky changes."""
+    backup_first: list[pulumi.Resource] | None = None
+    """The backup that must come before this node's risky steps (a controller marked gone: its removal)."""
+    restore: RestoreSource | None = None
+    """The bootstrap controller of a new cluster only: restore this archive before the install."""
 
 
 class K0sNode(pulumi.ComponentResource):
@@ -147,6 +190,10 @@ class K0sNode(pulumi.ComponentResource):
     registry: remote.Command | None
     install: remote.Command
     config: remote.Command | None
+    backup: local.Command | None
+    """The bootstrap controller only: the runner-side backup before risky changes."""
+    restore: local.Command | None
+    """The bootstrap controller of a restored cluster only."""
     member: remote.Command
     """For a node marked gone: its removal, on the bootstrap controller."""
     taints: remote.Command | None
@@ -190,8 +237,11 @@ class K0sNode(pulumi.ComponentResource):
         self._checked: list[pulumi.Resource] = [self.preflight] if self.preflight else list(args.registry_after or [])
         self.registry = self._registry(commands) if args.registry else None
         self.staged = self._stage(commands)
+        self.backup = self._backup(commands) if args.backup else None
+        self._backup_first = [self.backup] if self.backup else list(args.backup_first or [])
         self.config = self._configure(commands) if node.is_controller else None
-        self.install = self._install(commands, self.config or self.staged)
+        self.restore = self._restore(commands) if args.restore else None
+        self.install = self._install(commands, self.restore or self.config or self.staged)
         self.member = self._member(commands)
         self.taints = self._taints(commands) if "taints" in commands and not node.gone else None
         self.reset_probe = self._reset_probe()
@@ -274,6 +324,21 @@ class K0sNode(pulumi.ComponentResource):
             commands["taints"] = self._run(
                 "taints", "node_taints", {"NODE_NAME": node.name, "NO_TAINTS": str(k0s.no_taints).lower()}
             )
+        if args.backup is not None:
+            commands["backup"] = self._runner_run("backup", BACKUP, self._backup_arguments(args.backup))
+        if args.restore is not None:
+            commands["k0s-restore"] = self._runner_run(
+                "k0s-restore",
+                RESTORE,
+                [
+                    "--remote-command",
+                    script_command(self._label("k0s-restore"), "restore_etcd", {"ARCHIVE_SHA256": args.restore.sha256}),
+                    "--archive",
+                    args.restore.path,
+                    "--sha256",
+                    args.restore.sha256,
+                ],
+            )
         commands["k0s-upgrade"] = self._run(
             "k0s-upgrade",
             "upgrade_node",
@@ -288,6 +353,45 @@ class K0sNode(pulumi.ComponentResource):
             },
         )
         return commands
+
+    def _runner_run(self, step: str, program: Path, arguments: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+        """The command of a runner-side step that logs in to this node itself (guarded by the ssh-probe)."""
+        command = runner_command(["--label", self._label(step), *self._target_arguments(), *arguments])
+        self._guarded.append(command)
+        return command
+
+    def _target_arguments(self) -> list[pulumi.Input[str]]:
+        """``--host/--port/--user`` of this node for the runner's own ssh (and its bastion)."""
+        node, bastion = self._args.node, self._args.probe.bastion
+        words: list[pulumi.Input[str]] = [
+            "--host",
+            node.ssh_address,
+            "--port",
+            str(node.ssh_port),
+            "--user",
+            node.ssh_user,
+        ]
+        if node.use_bastion and bastion is not None:
+            words += ["--jump-host", bastion.address, "--jump-port", str(bastion.port), "--jump-user", bastion.user]
+        return words
+
+    def _backup_arguments(self, backup: BackupArgs) -> list[pulumi.Input[str]]:
+        target = backup.target
+        words: list[pulumi.Input[str]] = [
+            "--remote-command",
+            script_command(self._label("backup"), "backup_etcd", {}),
+            "--directory",
+            target.directory,
+            "--stack",
+            target.stack,
+            "--keep",
+            str(target.keep),
+        ]
+        if target.s3_uri is not None:
+            words += ["--s3-uri", target.s3_uri]
+            words += ["--s3-region", target.s3_region] if target.s3_region else []
+            words += ["--s3-kms-key-id", target.s3_kms_key_id] if target.s3_kms_key_id else []
+        return [*words, "--plan", backup.plan]
 
     def _digest(self) -> pulumi.Output[str]:
         """A short hash of every guarded command: it changes exactly when one of them does."""
@@ -337,15 +441,28 @@ class K0sNode(pulumi.ComponentResource):
         create: pulumi.Input[str] | None = None,
         delete: pulumi.Input[str] | None = None,
     ) -> local.Command:
-        """A runner-side probe (``local.Command``, the probe program on stdin); inert for a gone node."""
+        """A runner-side probe (the probe program on stdin)."""
+        return self._runner_step(step, create=create, delete=delete, stdin=SSH_PROBE.read_text(), depends_on=depends_on)
+
+    def _runner_step(
+        self,
+        step: str,
+        *,
+        stdin: pulumi.Input[str],
+        depends_on: list[pulumi.Resource],
+        create: pulumi.Input[str] | None = None,
+        delete: pulumi.Input[str] | None = None,
+    ) -> local.Command:
+        """A step on the machine running Pulumi (``local.Command``): its program on stdin, the chain's
+        triggers and lifecycle options; inert for a gone node."""
         machine = self._args.node.machine
         if self._gone:
-            create = delete = None
+            create = delete = stdin = None
         return local.Command(
             f"{self._prefix}-{step}",
             create=create,
             delete=delete,
-            stdin=None if self._gone else SSH_PROBE.read_text(),
+            stdin=stdin,
             triggers=self._triggers,
             logging=local.Logging.STDOUT_AND_STDERR,
             add_previous_output_in_env=False,
@@ -435,7 +552,27 @@ class K0sNode(pulumi.ComponentResource):
             "k0s-config",
             create=commands["k0s-config"],
             stdin=self._args.config_yaml,
-            depends_on=[self.staged, *(self._args.config_after or [])],
+            depends_on=[self.staged, *(self._args.config_after or []), *self._backup_first],
+        )
+
+    def _backup(self, commands: dict[str, pulumi.Output[str]]) -> local.Command:
+        """The bootstrap controller's backup onto the runner, before its risky steps (config, upgrade)."""
+        assert self._args.private_key is not None, "the backup step logs in with the stack's key"
+        return self._runner_step(
+            "backup",
+            create=commands["backup"],
+            stdin=runner_stdin(BACKUP, self._args.private_key),
+            depends_on=[self.ready],
+        )
+
+    def _restore(self, commands: dict[str, pulumi.Output[str]]) -> local.Command:
+        """A new cluster's bootstrap controller restores the archive after its config, before its install."""
+        assert self._args.private_key is not None, "the restore step logs in with the stack's key"
+        return self._runner_step(
+            "k0s-restore",
+            create=commands["k0s-restore"],
+            stdin=runner_stdin(RESTORE, self._args.private_key),
+            depends_on=[self.config or self.staged],
         )
 
     def _install(self, commands: dict[str, pulumi.Output[str]], configured: remote.Command) -> remote.Command:
@@ -469,7 +606,7 @@ class K0sNode(pulumi.ComponentResource):
                 "member",
                 create=commands["member-delete"],
                 connection=args.leader_connection,
-                depends_on=[self.install, *(args.member_after or [])],
+                depends_on=[self.install, *(args.member_after or []), *self._backup_first],
                 with_machine=False,
                 active_when_gone=True,
             )
@@ -522,5 +659,5 @@ class K0sNode(pulumi.ComponentResource):
             "k0s-upgrade",
             create=commands["k0s-upgrade"],
             stdin=stdin,
-            depends_on=[self.member, self.staged, *args.upgrade_after],
+            depends_on=[self.member, self.staged, *args.upgrade_after, *self._backup_first],
         )

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from .access import SshSettings
+from .backup import BackupSettings
 from .base import SettingsModel
 from .errors import FieldProblem
 from .hosts import HostsSettings
@@ -60,6 +61,9 @@ class Settings(SettingsModel):
     ssh: SshSettings = Field(default_factory=SshSettings, description="SSH access to the machines.")
     k0s: K0sSettings = Field(default_factory=K0sSettings, description="k0s (k0s layer).")
     network: NetworkSettings = Field(default_factory=NetworkSettings, description="Cluster networks.")
+    backup: BackupSettings = Field(
+        default_factory=BackupSettings, description="Control-plane backups (k0s layer) and restore into a new stack."
+    )
     calico: CalicoSettings = Field(default_factory=CalicoSettings, description="Calico CNI (platform layer).")
     k0rdent: K0rdentSettings = Field(default_factory=K0rdentSettings, description="k0rdent (platform layer).")
     mke_operator: MkeOperatorSettings = Field(

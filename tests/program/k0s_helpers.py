@@ -11,6 +11,7 @@ from pulumi_command import local
 from components.hosts.node import Bastion, Hosts, Node
 from components.k0s.bundle import HOST_SCRIPTS_DIR, script_bundle
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
+from components.k0s.node import BackupTarget, RestoreSource
 from components.settings import Settings, settings_from_mapping
 from tests.support.recording_mocks import Recording, run_program
 
@@ -22,6 +23,10 @@ KUBECONFIG = (
     "apiVersion: v1\nclusters:\n- cluster: {server: 'https://10.1.0.1:6443'}\n  name: k0s\n"
     "users:\n- name: admin\n  user: {client-key-data: a3ViZWNvbmZpZy1zZWNyZXQ=}\n"
 )
+
+
+BACKUPS = BackupTarget(directory="~/.local/share/mke4k/backups", keep=10, stack="test")
+"""What the program passes by default (mke4k:backup.beforeChanges true)."""
 
 
 def k0s_settings(**k0s: object) -> Settings:
@@ -53,6 +58,8 @@ def build(
     workers_behind_bastion: bool = False,
     gone: frozenset[str] = frozenset(),
     bootstrap: str | None = None,
+    backup: BackupTarget | None = BACKUPS,
+    restore: RestoreSource | None = None,
 ) -> Recording:
     """Register a K0sCluster of ``controllers`` (of ``role``) + ``workers`` nodes; return the recording."""
     settings = settings or k0s_settings()
@@ -96,6 +103,8 @@ def build(
                 network=settings.network,
                 ssh=settings.ssh,
                 bootstrap_controller=bootstrap,
+                backup=backup,
+                restore=restore,
             ),
         )
 

@@ -171,8 +171,10 @@ def test_adding_a_worker_touches_only_that_worker():
 def test_bumping_k0s_changes_only_staging_and_upgrade_inputs():
     old = commands(build(3, 3, k0s_settings(version="v1.32.11+k0s.0")))
     new = commands(build(3, 3, k0s_settings(version="v1.32.12+k0s.0")))
-    changed = {name.rsplit("-", 2)[-2] + "-" + name.rsplit("-", 2)[-1] for name in old if old[name] != new[name]}
-    assert changed == {"k0s-binary", "k0s-upgrade", "ssh-probe"}, "the probe re-runs before the changed steps"
+    changed = {name.split("-", 3)[3] for name in old if old[name] != new[name]}
+    assert changed == {"k0s-binary", "k0s-upgrade", "ssh-probe", "backup"}, (
+        "the probe re-runs before the changed steps; the bootstrap controller backs up first"
+    )
 
 
 def test_resources_per_node_are_constant_per_role():

@@ -142,3 +142,32 @@ def test_gone_nodes_leave_the_exported_node_names(monkeypatch):
     monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
     run_stack(with_gone("worker-1"), "lab", resource_outputs=previously())
     assert "worker-1" not in exported["nodeNames"] and "manager-3" in exported["nodeNames"]
+
+
+def test_restore_from_builds_a_new_cluster_and_is_refused_on_a_deployed_one(tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("fake-etcd-snapshot.json")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"{}"))
+    archive = tmp_path / "old-cluster.tar.gz"
+    archive.write_bytes(buffer.getvalue())
+    config = stack_config("lab")
+    config["mke4k:backup"] = {"restoreFrom": str(archive)}
+    exported = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    recording = run_stack(config, "lab")
+    assert recording.by_name("lab-manager-1-k0s-restore", "command:local:Command")
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert exported["restoredFrom"] == sha
+    with pytest.raises(pulumi.RunError, match=r"mke4k:backup\.restoreFrom: this stack already runs a cluster"):
+        run_stack(config, "lab", resource_outputs=previously())
+    outputs = previously()
+    outputs["lab-previous"]["outputs"]["restoredFrom"] = sha
+    assert run_stack(config, "lab", resource_outputs=outputs).by_name(
+        "lab-manager-1-k0s-restore", "command:local:Command"
+    )

@@ -103,6 +103,8 @@ CASES: dict[str, Case] = {
         lambda r: at(r, "registry.caData", "-----BEGIN CERTIFICATE-----\nb3RoZXI=\n-----END CERTIFICATE-----\n"),
         "error",
     ),
+    "backup_s3": (aws_baseline, lambda r: at(r, "backup.s3", {"prefix": "prod/"}), "error"),
+    "restore_archive": (static_baseline, lambda r: at(r, "backup.restoreFrom", "three-managers.yaml"), "error"),
     "mirror_knows_every_image": (
         lambda: at(static_baseline(), "registry.imageRegistry", "registry.example.com/mke"),
         lambda r: at(r, "k0s.version", "v1.31.1+k0s.0"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import Issue
 from ..root import Settings
-from . import aws, k0s_config, keys, layers, networks, nodes, platform, versions
+from . import aws, backups, k0s_config, keys, layers, networks, nodes, platform, versions
 from .base import Check, Context, hosts_source, summary
 from .versions import resolved_calico_version, resolved_k0s_version
 
@@ -23,6 +23,7 @@ RULES: tuple[Check, ...] = (
     *k0s_config.RULES,
     *versions.RULES,
     *platform.RULES,
+    *backups.RULES,
 )
 
 
