@@ -58,6 +58,17 @@ def cloud_provider_tags(cluster: str, settings: AwsHostsSettings) -> dict[str, s
     return {f"kubernetes.io/cluster/{cluster}": "owned"} if settings.instance_profile else {}
 
 
+def instance_ignored_changes(settings: AwsHostsSettings) -> list[str]:
+    """Instance inputs whose change must never replace a running node.
+
+    ``keyName``: EC2 replaces an instance when its key pair changes, but a key rotation is
+    done on the running machines (each node's ``ssh-key`` step), so the new key pair only
+    applies to instances launched later. ``ami``: a looked-up AMI moves with every Canonical
+    release (a pinned ``mke4k:hosts.aws.ami`` does replace nodes, on purpose).
+    """
+    return ["keyName"] if settings.ami else ["ami", "keyName"]
+
+
 def ubuntu_ami(region: str | None) -> pulumi.Output[str]:
     """The newest Ubuntu 22.04 LTS amd64 HVM AMI published by Canonical (facts.md section 6)."""
     found = aws.ec2.get_ami_output(
@@ -113,14 +124,19 @@ class AwsHosts(pulumi.ComponentResource):
             group_tags={"cluster": k8s_tags},
         )
         key_pair, private_key = aws_key_pair(
-            cluster, public_key=aws_settings.public_key, ssh=settings.ssh, tags=tags, region=region, parent=self
+            cluster,
+            public_key=aws_settings.public_key,
+            generation=aws_settings.key_generation,
+            ssh=settings.ssh,
+            tags=tags,
+            region=region,
+            parent=self,
         )
         ami: pulumi.Input[str] = aws_settings.ami or ubuntu_ami(region)
         instance_opts = pulumi.ResourceOptions(
             parent=self,
             depends_on=network.resources,
-            # A looked-up AMI moves with every Canonical release: never replace running nodes for it.
-            ignore_changes=[] if aws_settings.ami else ["ami"],
+            ignore_changes=instance_ignored_changes(aws_settings),
         )
 
         self.instances = {}

@@ -35,6 +35,7 @@ def aws_key_pair(
     cluster: str,
     *,
     public_key: str | None,
+    generation: int,
     ssh: SshSettings,
     tags: Mapping[str, str],
     region: str | None,
@@ -44,7 +45,9 @@ def aws_key_pair(
 
     With ``public_key`` the pair is imported from it and the private key comes from
     ``mke4k:ssh.privateKey``; otherwise a ``tls.PrivateKey`` ``<cluster>-ssh-key`` is
-    generated and its OpenSSH private key is returned.
+    generated (``-ssh-key-<generation>`` from generation 2: a new name is a new key, which the
+    nodes' ``ssh-key`` steps then rotate to) and its OpenSSH private key is returned. A new
+    public key replaces the key pair; instances ignore it (see ``instance_ignored_changes``).
     """
     opts = pulumi.ResourceOptions(parent=parent)
     name = resource_name(cluster, "key")
@@ -52,7 +55,7 @@ def aws_key_pair(
         pair = aws.ec2.KeyPair(name, public_key=public_key, tags=resource_tags(tags, name), region=region, opts=opts)
         return pair, configured_private_key(ssh)
     generated = tls.PrivateKey(
-        resource_name(cluster, "ssh-key"),
+        resource_name(cluster, "ssh-key" if generation == 1 else f"ssh-key-{generation}"),
         algorithm=KEY_ALGORITHM,
         opts=pulumi.ResourceOptions(
             parent=parent,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as kubernetes
-from pulumi_command import remote
+from pulumi_command import local, remote
 
 from components.hosts.node import Hosts, Node
 from components.kubeconfig_provider import cluster_provider
@@ -35,6 +35,8 @@ from .binary_upload import BinaryUpload
 from .node import BackupArgs, BackupTarget, K0sNode, K0sNodeArgs, ProbeArgs, RegistryArgs, RestoreSource
 from .remote import connection_for, script_command
 from .render import default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml, upgrade_lane_predecessor
+from .runner import SSH_KEY, runner_command, runner_stdin
+from .runner_steps import runner_step
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,10 @@ class K0sCluster(pulumi.ComponentResource):
     leader_connection: remote.ConnectionArgs
     ready: list[pulumi.Resource]
     nodes: dict[str, K0sNode]
+    bastion_key: local.Command | None
+    """The bastion's key-rotation step (nodes behind it follow it), or None."""
+    keys_accepted: local.Command
+    """A no-op after every machine's ``ssh-key`` step; the old key is removed after it."""
     members: list[str]
     """Names of the nodes in the cluster (not marked gone), sorted: the ``nodeNames`` output."""
     restored_from: str | None
@@ -84,6 +90,7 @@ class K0sCluster(pulumi.ComponentResource):
         self.bootstrap = bootstrap.name
         self.leader_connection = self._connection(bootstrap)
         upload = self._binary_upload()
+        self.bastion_key = self._bastion_key_step("ssh-key", "authorize", [])
         self.nodes = {}
         self._bootstrap = bootstrap
         self._configs = {node.name: self._config_for(node) for node in hosts.controllers}
@@ -118,6 +125,7 @@ class K0sCluster(pulumi.ComponentResource):
                 self.kubeconfig,
                 member_after=previous_member,
             )
+        self.keys_accepted = self._old_key_retirement()
         self.ready = [step for n in self.nodes.values() for step in (n.member, n.taints) if step is not None]
         self.members = sorted(node.name for node in hosts.nodes if not node.gone)
         self.restored_from = args.restore.sha256 if args.restore else None
@@ -127,6 +135,38 @@ class K0sCluster(pulumi.ComponentResource):
             else None
         )
         self.register_outputs({"kubeconfig": self.kubeconfig})
+
+    def _bastion_key_step(self, step: str, action: str, depends_on: list[pulumi.Resource]) -> local.Command | None:
+        """The bastion's key-rotation step (``ssh-key`` or ``ssh-key-retire``), or None without a bastion."""
+        bastion = self._args.hosts.bastion
+        if bastion is None:
+            return None
+        label = f"bastion {step}"
+        target = ["--host", bastion.address, "--port", str(bastion.port), "--user", bastion.user]
+        command = runner_command(["--label", label, *target, "--action", action])
+        return runner_step(
+            f"{self._args.cluster_name}-bastion-{step}",
+            parent=self,
+            create=command,
+            stdin=runner_stdin(SSH_KEY, self._args.hosts.ssh_private_key),
+            depends_on=depends_on,
+            secret_stdout=action == "authorize",
+            previous_output=True,
+        )
+
+    def _old_key_retirement(self) -> local.Command:
+        """Once every machine accepts the configured key (a no-op barrier after every ``ssh-key`` step),
+        each removes the previous one: a rotation that fails half-way leaves the old key working everywhere."""
+        authorized = [n.ssh_key for n in self.nodes.values()] + ([self.bastion_key] if self.bastion_key else [])
+        accepted = local.Command(
+            f"{self._args.cluster_name}-ssh-keys-accepted",
+            add_previous_output_in_env=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=authorized),
+        )
+        for node in self.nodes.values():
+            node.retire_old_key(accepted)
+        self._bastion_key_step("ssh-key-retire", "retire", [accepted])
+        return accepted
 
     def _backup_plan(self) -> pulumi.Output[str]:
         """A digest of what a risky change touches: the k0s version, the set of controllers (and
@@ -210,6 +250,7 @@ class K0sCluster(pulumi.ComponentResource):
                 backup=BackupArgs(args.backup, self._backup_plan()) if is_bootstrap and args.backup else None,
                 backup_first=self._backup_first if node.gone and node.is_controller else None,
                 restore=args.restore if is_bootstrap else None,
+                key_after=[self.bastion_key] if self.bastion_key and node.use_bastion else None,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -60,7 +60,6 @@ from __future__ import annotations
 import hashlib
 import shlex
 from dataclasses import dataclass
-from pathlib import Path
 
 import pulumi
 from pulumi_command import local, remote
@@ -72,7 +71,8 @@ from .binary_upload import BinaryUpload, upload_path
 from .bundle import script_bundle
 from .remote import install_and_run_command, script_command
 from .render import parse_key_values
-from .runner import BACKUP, RESTORE, SSH_PROBE, runner_command, runner_stdin
+from .runner import BACKUP, RESTORE, SSH_KEY, SSH_PROBE, runner_command, runner_stdin
+from .runner_steps import runner_step
 
 SECRET_STDOUT = ["stdout"]
 
@@ -178,12 +178,18 @@ class K0sNodeArgs:
     """The backup that must come before this node's risky steps (a controller marked gone: its removal)."""
     restore: RestoreSource | None = None
     """The bootstrap controller of a new cluster only: restore this archive before the install."""
+    key_after: list[pulumi.Resource] | None = None
+    """Key steps this node's own must follow (the bastion's, for a node reached through it)."""
 
 
 class K0sNode(pulumi.ComponentResource):
     """The per-node resource chain (type ``mke4k:k0s:K0sNode``)."""
 
     probe: local.Command
+    ssh_key: local.Command
+    """Authorizes the configured SSH key (over the previous key's connection when it changed)."""
+    ssh_key_retire: local.Command | None
+    """Removes the previous key once every machine accepts the new one (see :meth:`retire_old_key`)."""
     reset_probe: local.Command
     ready: remote.Command
     preflight: remote.Command | None
@@ -226,11 +232,22 @@ class K0sNode(pulumi.ComponentResource):
             create=self._probe_command("ssh-probe", args.probe.timeout_seconds, self._digest()),
             depends_on=[node.machine] if node.machine else [],
         )
+        self.ssh_key = self._runner_step(
+            "ssh-key",
+            create=commands["ssh-key"],
+            stdin=runner_stdin(SSH_KEY, self._key()),
+            depends_on=[self.probe, *(args.key_after or [])],
+            secret_stdout=True,
+            previous_output=True,
+        )
+        self.ssh_key_retire = None
+        self._reached = [self.probe, self.ssh_key]
+        """What every step that dials this node waits for: it answers, and the configured key opens it."""
         self.ready = self._command(
             "host-ready",
             create=commands["host-ready"],
             stdin=script_bundle().payload,
-            depends_on=[self.probe],
+            depends_on=self._reached,
         )
         self.preflight = self._preflight(commands) if args.registry and args.is_bootstrap else None
         # Airgap: nothing on any node changes (staging, registry files) before the preflight passed.
@@ -270,6 +287,7 @@ class K0sNode(pulumi.ComponentResource):
         )
         self._guarded.append(ready)
         commands = {"host-ready": ready}
+        commands["ssh-key"] = self._runner_run("ssh-key", ["--action", "authorize"])
         stage = {
             "K0S_VERSION": args.k0s_version,
             "K0S_DOWNLOAD_URL": k0s.download_url,
@@ -325,11 +343,10 @@ class K0sNode(pulumi.ComponentResource):
                 "taints", "node_taints", {"NODE_NAME": node.name, "NO_TAINTS": str(k0s.no_taints).lower()}
             )
         if args.backup is not None:
-            commands["backup"] = self._runner_run("backup", BACKUP, self._backup_arguments(args.backup))
+            commands["backup"] = self._runner_run("backup", self._backup_arguments(args.backup))
         if args.restore is not None:
             commands["k0s-restore"] = self._runner_run(
                 "k0s-restore",
-                RESTORE,
                 [
                     "--remote-command",
                     script_command(self._label("k0s-restore"), "restore_etcd", {"ARCHIVE_SHA256": args.restore.sha256}),
@@ -354,11 +371,15 @@ class K0sNode(pulumi.ComponentResource):
         )
         return commands
 
-    def _runner_run(self, step: str, program: Path, arguments: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+    def _runner_run(self, step: str, arguments: list[pulumi.Input[str]]) -> pulumi.Output[str]:
         """The command of a runner-side step that logs in to this node itself (guarded by the ssh-probe)."""
-        command = runner_command(["--label", self._label(step), *self._target_arguments(), *arguments])
+        command = self._runner_line(step, arguments)
         self._guarded.append(command)
         return command
+
+    def _runner_line(self, step: str, arguments: list[pulumi.Input[str]]) -> pulumi.Output[str]:
+        """The loader with this step's label, this node's SSH target and ``arguments``."""
+        return runner_command(["--label", self._label(step), *self._target_arguments(), *arguments])
 
     def _target_arguments(self) -> list[pulumi.Input[str]]:
         """``--host/--port/--user`` of this node for the runner's own ssh (and its bastion)."""
@@ -452,27 +473,38 @@ class K0sNode(pulumi.ComponentResource):
         depends_on: list[pulumi.Resource],
         create: pulumi.Input[str] | None = None,
         delete: pulumi.Input[str] | None = None,
+        secret_stdout: bool = False,
+        previous_output: bool = False,
     ) -> local.Command:
-        """A step on the machine running Pulumi (``local.Command``): its program on stdin, the chain's
-        triggers and lifecycle options; inert for a gone node."""
-        machine = self._args.node.machine
-        if self._gone:
-            create = delete = stdin = None
-        return local.Command(
+        """A step on the machine running Pulumi with the chain's triggers and lifecycle options; inert for a gone node."""
+        inert = self._gone
+        return runner_step(
             f"{self._prefix}-{step}",
-            create=create,
-            delete=delete,
-            stdin=stdin,
+            parent=self,
+            create=None if inert else create,
+            delete=None if inert else delete,
+            stdin=None if inert else stdin,
+            depends_on=depends_on,
             triggers=self._triggers,
-            logging=local.Logging.STDOUT_AND_STDERR,
-            add_previous_output_in_env=False,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=depends_on,
-                deleted_with=machine,
-                delete_before_replace=True,
-            ),
+            deleted_with=self._args.node.machine,
+            secret_stdout=secret_stdout,
+            previous_output=previous_output,
         )
+
+    def _key(self) -> pulumi.Input[str]:
+        assert self._args.private_key is not None, "the runner-side steps log in with the stack's key"
+        return self._args.private_key
+
+    def retire_old_key(self, accepted: pulumi.Resource) -> local.Command:
+        """Remove the previous SSH key from this node, once ``accepted`` (every machine took the new key)."""
+        self.ssh_key_retire = self._runner_step(
+            "ssh-key-retire",
+            create=self._runner_line("ssh-key-retire", ["--action", "retire"]),
+            stdin=runner_stdin(SSH_KEY, self._key()),
+            depends_on=[accepted],
+            previous_output=True,
+        )
+        return self.ssh_key_retire
 
     def _command(
         self,
@@ -539,7 +571,7 @@ class K0sNode(pulumi.ComponentResource):
 
     def _stage(self, commands: dict[str, pulumi.Output[str]]) -> remote.Command:
         upload = None if self._gone else self._args.upload
-        uploaded = upload.copy_to(self._args.node, self._args.connection, self, [self.probe]) if upload else None
+        uploaded = upload.copy_to(self._args.node, self._args.connection, self, self._reached) if upload else None
         return self._command(
             "k0s-binary",
             create=commands["k0s-binary"],
@@ -557,21 +589,19 @@ class K0sNode(pulumi.ComponentResource):
 
     def _backup(self, commands: dict[str, pulumi.Output[str]]) -> local.Command:
         """The bootstrap controller's backup onto the runner, before its risky steps (config, upgrade)."""
-        assert self._args.private_key is not None, "the backup step logs in with the stack's key"
         return self._runner_step(
             "backup",
             create=commands["backup"],
-            stdin=runner_stdin(BACKUP, self._args.private_key),
+            stdin=runner_stdin(BACKUP, self._key()),
             depends_on=[self.ready],
         )
 
     def _restore(self, commands: dict[str, pulumi.Output[str]]) -> local.Command:
         """A new cluster's bootstrap controller restores the archive after its config, before its install."""
-        assert self._args.private_key is not None, "the restore step logs in with the stack's key"
         return self._runner_step(
             "k0s-restore",
             create=commands["k0s-restore"],
-            stdin=runner_stdin(RESTORE, self._args.private_key),
+            stdin=runner_stdin(RESTORE, self._key()),
             depends_on=[self.config or self.staged],
         )
 

@@ -178,6 +178,14 @@ class AwsHostsSettings(SettingsModel):
         "(EC2 imports only RSA and ED25519 keys). It must match mke4k:ssh.privateKey. When unset a key "
         "pair is generated (private key secret).",
     )
+    key_generation: int = Field(
+        1,
+        ge=1,
+        le=1000,
+        description="The generated SSH key (no publicKey): raise it (2, 3, …) to generate a new key and rotate every "
+        "node and the bastion to it without replacing instances; the old key is removed from them once all accept "
+        "the new one (docs/operations.md, 'Rotate the SSH key').",
+    )
     instance_profile: str | None = Field(
         None, description="IAM instance profile for the AWS cloud provider (optional)."
     )

@@ -1,4 +1,4 @@
-"""EC2 instance policies: IMDSv2, encrypted volumes, and the program's node tags."""
+"""EC2 instance policies: IMDSv2, encrypted volumes, the program's node tags, no replacement for a new key."""
 
 from __future__ import annotations
 
@@ -103,6 +103,20 @@ def validate_node_tags(args: ResourceValidationArgs, report_violation: ReportVio
         )
 
 
+def validate_key_change_keeps_instance(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """Report a cluster node that a new SSH key (a replaced key pair) would replace."""
+    if args.resource_type != EC2_INSTANCE or TAG_CLUSTER not in _instance_tags(args.props):
+        return
+    if "keyName" not in (args.opts.ignore_changes or []):
+        report_violation(
+            f"{label(args.resource_type, args.name)}: keyName is not in ignore_changes, so changing the SSH key "
+            "(a new key pair) replaces this machine and its node leaves the cluster. Fix: keep "
+            "ignore_changes=['keyName']: the nodes' ssh-key steps rotate the key on running machines "
+            "(docs/operations.md, 'Rotate the SSH key').",
+            None,
+        )
+
+
 IMDSV2_REQUIRED = ResourceValidationPolicy(
     name="mke4k-ec2-imdsv2-required",
     description="EC2 instances require IMDSv2 (metadataOptions.httpTokens = required).",
@@ -124,5 +138,12 @@ NODE_TAGS = ResourceValidationPolicy(
         "(controller+worker|controller|worker|bastion) and mke4k:node tags."
     ),
     validate=validate_node_tags,
+    enforcement_level=EnforcementLevel.MANDATORY,
+)
+
+KEY_CHANGE_KEEPS_INSTANCES = ResourceValidationPolicy(
+    name="mke4k-ec2-key-change-keeps-instances",
+    description="A new SSH key never replaces a cluster's EC2 instances (keyName is in ignore_changes).",
+    validate=validate_key_change_keeps_instance,
     enforcement_level=EnforcementLevel.MANDATORY,
 )

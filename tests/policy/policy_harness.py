@@ -42,9 +42,9 @@ def to_props(props: Mapping[str, Any]) -> Mapping[str, Any]:
     return unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(struct)))
 
 
-def options() -> PolicyResourceOptions:
-    """Return empty resource options."""
-    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+def options(ignore_changes: list[str] | None = None) -> PolicyResourceOptions:
+    """Return resource options: empty but for ``ignore_changes``."""
+    return PolicyResourceOptions(False, list(ignore_changes or []), None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 
 
 def provider(name: str, package: str = "kubernetes") -> PolicyProviderResource:
@@ -61,6 +61,7 @@ def check(
     name: str = "test",
     config: Mapping[str, Any] | None = None,
     provider_resource: PolicyProviderResource | None = None,
+    ignore_changes: list[str] | None = None,
 ) -> list[str]:
     """Run a resource policy on one resource; return the violation messages."""
     messages: list[str] = []
@@ -69,7 +70,7 @@ def check(
         to_props(props),
         urn(resource_type, name),
         name,
-        options(),
+        options(ignore_changes),
         provider_resource,
         dict(config) if config is not None else None,
     )

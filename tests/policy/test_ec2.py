@@ -122,3 +122,13 @@ def test_value_unknown_during_preview_propagates_to_the_framework() -> None:
     props = good_instance(metadataOptions={"httpTokens": UNKNOWN})
     with pytest.raises(UnknownValueError):
         check(IMDSV2_REQUIRED, INSTANCE, props)
+
+
+def test_a_node_that_a_new_key_pair_would_replace_is_reported() -> None:
+    from mke4k_policy import KEY_CHANGE_KEEPS_INSTANCES
+
+    assert check(KEY_CHANGE_KEEPS_INSTANCES, INSTANCE, good_instance(), ignore_changes=["ami", "keyName"]) == []
+    (message,) = check(KEY_CHANGE_KEEPS_INSTANCES, INSTANCE, good_instance(), name="dev-cp-0", ignore_changes=["ami"])
+    assert "keyName is not in ignore_changes" in message and "Fix: keep ignore_changes=['keyName']" in message
+    unrelated = good_instance(tags={"Name": "someone-elses"})
+    assert check(KEY_CHANGE_KEEPS_INSTANCES, INSTANCE, unrelated) == [], "only the program's nodes"

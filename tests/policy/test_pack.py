@@ -26,6 +26,7 @@ EXPECTED_LEVELS = {
     "mke4k-ec2-imdsv2-required": "mandatory",
     "mke4k-ec2-encrypted-volumes": "mandatory",
     "mke4k-ec2-node-tags": "mandatory",
+    "mke4k-ec2-key-change-keeps-instances": "mandatory",
     "mke4k-no-public-cluster-ports": "mandatory",
     "mke4k-public-admin-ports": "advisory",
     "mke4k-nlb-ip-targets": "mandatory",
@@ -73,13 +74,15 @@ def analyze(
     resource_type: str,
     name: str,
     props: dict[str, Any],
+    ignore_changes: list[str] | None = None,
 ) -> list[Any]:
-    """Send one resource to the pack; return its diagnostics."""
+    """Send one resource (with its ignore_changes option) to the pack; return its diagnostics."""
     request = analyzer_pb2.AnalyzeRequest(
         type=resource_type,
         properties=struct(props),
         urn=f"urn:pulumi:dev::mke4k::{resource_type}::{name}",
         name=name,
+        options=analyzer_pb2.AnalyzerResourceOptions(ignoreChanges=ignore_changes or []),
     )
     return list(stub.Analyze(request, timeout=20).diagnostics)
 
@@ -144,7 +147,9 @@ def test_public_ssh_is_advisory_then_allowed_by_config(
                 "mke4k:node": "w-0",
             },
         }
-        assert analyze(analyzer, "aws:ec2/instance:Instance", "w-0", instance) == []
+        assert analyze(analyzer, "aws:ec2/instance:Instance", "w-0", instance, ["ami", "keyName"]) == []
+        [replaced] = analyze(analyzer, "aws:ec2/instance:Instance", "w-0", instance, ["ami"])
+        assert replaced.policyName == "mke4k-ec2-key-change-keeps-instances", "ignore_changes reaches the pack"
     finally:
         analyzer.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={}), timeout=20)
 

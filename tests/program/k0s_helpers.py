@@ -60,6 +60,7 @@ def build(
     bootstrap: str | None = None,
     backup: BackupTarget | None = BACKUPS,
     restore: RestoreSource | None = None,
+    ssh_key: str = SSH_KEY,
 ) -> Recording:
     """Register a K0sCluster of ``controllers`` (of ``role``) + ``workers`` nodes; return the recording."""
     settings = settings or k0s_settings()
@@ -89,7 +90,7 @@ def build(
         hosts = Hosts(
             nodes=nodes,
             api_address="api.k0s.test",
-            ssh_private_key=pulumi.Output.secret(SSH_KEY),
+            ssh_private_key=pulumi.Output.secret(ssh_key),
             external_address="api.k0s.test",
             bastion=bastion,
         )

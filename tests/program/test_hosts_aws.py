@@ -133,14 +133,14 @@ def test_ami_pinned_or_looked_up() -> None:
     HostsMocks.invoke_calls.clear()
     recording, _, _ = build(PROD)
     assert {r.inputs["ami"] for r in recording.by_type(INSTANCE)} == {"ami-0a1b2c3d4e5f67890"}
-    assert all(r.ignore_changes == () for r in recording.by_type(INSTANCE))
+    assert all(r.ignore_changes == ("keyName",) for r in recording.by_type(INSTANCE)), "a new key never replaces"
     assert AMI not in [token for token, _ in HostsMocks.invoke_calls]
 
     HostsMocks.invoke_calls.clear()
     recording, _, _ = build(DEV)
     assert {r.inputs["ami"] for r in recording.by_type(INSTANCE)} == {LOOKED_UP_AMI}
     # a newer Canonical image must not replace running nodes
-    assert all(r.ignore_changes == ("ami",) for r in recording.by_type(INSTANCE))
+    assert all(r.ignore_changes == ("ami", "keyName") for r in recording.by_type(INSTANCE))
     ami_calls = [args for token, args in HostsMocks.invoke_calls if token == AMI]
     assert ami_calls and ami_calls[0]["owners"] == ["099720109477"] and ami_calls[0]["mostRecent"] is True
     assert ami_calls[0]["filters"][0]["values"] == ["ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-*"]
@@ -331,6 +331,19 @@ def test_generated_key_is_secret_everywhere() -> None:
     (pair,) = recording.by_type(KEY_PAIR)
     assert pair.inputs["publicKey"] == "ssh-ed25519 AAAAgenerated mke4k"
     assert recording.depends_on(pair, tls_key)
+
+
+def test_a_new_key_generation_is_a_new_key_and_keeps_every_instance() -> None:
+    raw = copy.deepcopy(STAGING)
+    raw["hosts"]["aws"]["keyGeneration"] = 2
+    recording, _, _ = build(raw)
+    (tls_key,) = recording.by_type(TLS_KEY)
+    assert tls_key.name == "staging-ssh-key-2", "a new resource name: a new key"
+    (pair,) = recording.by_type(KEY_PAIR)
+    assert recording.depends_on(pair, tls_key)
+    instances = recording.by_type(INSTANCE)
+    assert instances and all("keyName" in r.ignore_changes for r in instances), "bastion and nodes stay"
+    assert build(STAGING)[0].by_type(TLS_KEY)[0].name == "staging-ssh-key", "generation 1 keeps the first name"
 
 
 def test_given_public_key_uses_configured_private_key() -> None:

@@ -46,7 +46,9 @@ def test_staging_waits_for_nothing_outside_its_own_node(cluster_3_10):
         staged = step(rec, node, "k0s-binary")
         own_ready = step(rec, node, "host-ready")
         assert set(staged.dependencies) == {own_ready.urn}, staged.dependencies
-        assert own_ready.dependencies == (probe(rec, node).urn,), "only the node's own ssh-probe comes first"
+        key = probe(rec, node, "ssh-key")
+        assert set(own_ready.dependencies) == {probe(rec, node).urn, key.urn}, "only the node's own probe and key step"
+        assert key.dependencies == (probe(rec, node).urn,)
         assert probe(rec, node).dependencies == ()
 
 
@@ -325,18 +327,27 @@ def test_no_taints_is_applied_by_each_managers_taints_step_only():
     assert controllers_only.find("k0s-c-1-taints", COMMAND) is None, "a controller without kubelet has no Node"
 
 
-OWN_STEPS = ("ssh-probe", "host-ready", "k0s-binary", "k0s-install", "reset-probe", "k0s-upgrade")
+OWN_STEPS = (
+    "ssh-probe",
+    "ssh-key",
+    "ssh-key-retire",
+    "host-ready",
+    "k0s-binary",
+    "k0s-install",
+    "reset-probe",
+    "k0s-upgrade",
+)
 
 
 def test_a_gone_node_dials_nothing_and_is_removed_on_the_bootstrap_controller():
     rec = build(3, 2, gone=frozenset({"w-2", "c-3"}))
     for node in ("w-2", "c-3"):
         for name in (*OWN_STEPS, "k0s-config", "join-token"):
-            found = rec.find(f"k0s-{node}-{name}", LOCAL if name.endswith("probe") else COMMAND)
+            found = rec.find(f"k0s-{node}-{name}", LOCAL if name.endswith(("probe", "key", "retire")) else COMMAND)
             if found is None:
                 assert node == "w-2" and name == "k0s-config", (node, name)
                 continue
-            assert "create" not in found.inputs and "delete" not in found.inputs, (node, name, found.inputs)
+            assert not {"create", "delete", "stdin"} & set(found.inputs), (node, name, found.inputs)
         member = step(rec, node, "member")
         assert script_of(member.inputs["create"]) == "remove_member", "the removal runs as the update"
         assert "delete" not in member.inputs, "removing the entry later runs nothing"

@@ -29,6 +29,8 @@ VERSION = "v1.32.11+k0s.0"
 FAKE_SSH = """#!/usr/bin/env python3
 # TEST DOUBLE of OpenSSH's ssh client (tests/unit/test_runner_programs.py): records its
 # argv and the key file it was given, then runs the remote command (the last argument) locally.
+# With FAKE_SSH_HOME set, that directory is the remote user's home and a key logs in only
+# when its public key is in <home>/.ssh/authorized_keys, as sshd decides.
 import json, os, stat, subprocess, sys
 argv = sys.argv[1:]
 key = argv[argv.index("-i") + 1]
@@ -40,7 +42,17 @@ entry = {
 }
 with open(os.environ["FAKE_SSH_LOG"], "a") as log:
     log.write(json.dumps(entry) + "\\n")
-sys.exit(subprocess.call(["bash", "-c", argv[-1]]))
+env = dict(os.environ)
+home = os.environ.get("FAKE_SSH_HOME")
+if home:
+    public = subprocess.run(["ssh-keygen", "-y", "-f", key], capture_output=True, text=True).stdout.split()[:2]
+    authorized = os.path.join(home, ".ssh", "authorized_keys")
+    lines = open(authorized).read().splitlines() if os.path.exists(authorized) else []
+    if not any(line.split()[:2] == public for line in lines):
+        print("Permission denied (publickey).", file=sys.stderr)
+        sys.exit(255)
+    env["HOME"] = home
+sys.exit(subprocess.call(["bash", "-c", argv[-1]], env=env))
 """
 FAKE_AWS = """#!/bin/sh
 # TEST DOUBLE of the AWS CLI: records its arguments (one JSON list per line).
@@ -73,16 +85,19 @@ class Runner:
         self.ssh_log = root / "ssh.jsonl"
         self.aws_log = root / "aws.jsonl"
 
-    def run(self, program: Path, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, program: Path, arguments: list[str], *, secret: str = KEY, **env_vars: str
+    ) -> subprocess.CompletedProcess[str]:
         env = {
             **os.environ,
             "PATH": f"{self.bin}:/usr/bin:/bin",
             "FAKE_SSH_LOG": str(self.ssh_log),
             "FAKE_AWS_LOG": str(self.aws_log),
+            **env_vars,
         }
         return subprocess.run(
             ["sh", "-c", loader_line(arguments)],
-            input=frame(program, KEY),
+            input=frame(program, secret),
             capture_output=True,
             text=True,
             env=env,
@@ -282,3 +297,85 @@ def test_a_restore_refuses_an_archive_that_changed_since_the_preview(runner: Run
     result = runner.run(RESTORE, restore_args(archive, "0" * 64, "cat > /dev/null"))
     assert result.returncode == 1 and "changed since the program read it" in result.stderr
     assert runner.ssh_calls() == [], "nothing was sent"
+
+
+# -- SSH key rotation (ssh_key.py + authorized_keys.sh) -----------------------------------------
+
+from components.k0s.runner import SSH_KEY  # noqa: E402
+
+
+def keypair(directory: Path, name: str) -> tuple[str, str]:
+    """A real ed25519 key pair: (private key text, '<type> <base64>')."""
+    path = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True)
+    return path.read_text(), " ".join(path.with_suffix(".pub").read_text().split()[:2])
+
+
+@pytest.fixture
+def node_home(tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    return home
+
+
+def authorized(home: Path) -> list[str]:
+    return [" ".join(line.split()[:2]) for line in (home / ".ssh" / "authorized_keys").read_text().splitlines()]
+
+
+KEY_ARGS = ["--label", "w1 ssh-key", "--host", "10.0.0.5", "--user", "ubuntu"]
+
+
+def test_a_new_machine_only_checks_that_the_configured_key_logs_in(runner: Runner, tmp_path: Path, node_home: Path):
+    private, public = keypair(tmp_path, "k1")
+    (node_home / ".ssh" / "authorized_keys").write_text(public + " installed-by-cloud-init\n")
+    done = runner.run(SSH_KEY, [*KEY_ARGS, "--action", "authorize"], secret=private, FAKE_SSH_HOME=str(node_home))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == private, "the key it works with: next time, the key to rotate from"
+    assert authorized(node_home) == [public]
+    refused = runner.run(
+        SSH_KEY, [*KEY_ARGS, "--action", "authorize"], secret=keypair(tmp_path, "k9")[0], FAKE_SSH_HOME=str(node_home)
+    )
+    assert refused.returncode == 1 and "does not accept the configured SSH key" in refused.stderr
+
+
+def test_a_rotation_adds_the_new_key_over_the_old_one_and_later_removes_the_old(runner, tmp_path, node_home):
+    old_private, old_public = keypair(tmp_path, "old")
+    new_private, new_public = keypair(tmp_path, "new")
+    (node_home / ".ssh" / "authorized_keys").write_text(f"{old_public} ops\n")
+    (node_home / ".ssh" / "authorized_keys").chmod(0o600)
+    added = runner.run(
+        SSH_KEY,
+        [*KEY_ARGS, "--action", "authorize"],
+        secret=new_private,
+        FAKE_SSH_HOME=str(node_home),
+        PULUMI_COMMAND_STDOUT=old_private,
+    )
+    assert added.returncode == 0, added.stderr
+    assert authorized(node_home) == [old_public, new_public], "both work until every machine took the new key"
+    assert "accepts the new SSH key; the old one is removed once every machine accepts it" in added.stderr
+    calls = runner.ssh_calls()
+    assert [c["key"] for c in calls[-2:]] == [old_private, new_private], "added with the old key, checked with the new"
+    assert calls[-2]["argv"][-1].endswith("bash -s") and "ACTION=add" in calls[-2]["argv"][-1]
+    assert added.stdout == new_private
+
+    retired = runner.run(
+        SSH_KEY,
+        [*KEY_ARGS[:1], "w1 ssh-key-retire", *KEY_ARGS[2:], "--action", "retire"],
+        secret=new_private,
+        FAKE_SSH_HOME=str(node_home),
+        PULUMI_COMMAND_STDOUT=f"{old_public} mke4k",
+    )
+    assert retired.returncode == 0, retired.stderr
+    assert authorized(node_home) == [new_public]
+    assert stat.S_IMODE((node_home / ".ssh" / "authorized_keys").stat().st_mode) == 0o600, "the file keeps its mode"
+    assert retired.stdout.split()[:2] == new_public.split(), "the key it keeps: nothing to do next time"
+    calls_before = len(runner.ssh_calls())
+    again = runner.run(
+        SSH_KEY,
+        [*KEY_ARGS, "--action", "retire"],
+        secret=new_private,
+        FAKE_SSH_HOME=str(node_home),
+        PULUMI_COMMAND_STDOUT=retired.stdout,
+    )
+    assert again.returncode == 0 and authorized(node_home) == [new_public]
+    assert len(runner.ssh_calls()) == calls_before, "nothing to retire: no login at all"

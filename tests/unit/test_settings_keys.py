@@ -102,9 +102,9 @@ def test_ecdsa_public_key_is_refused_because_ec2_imports_only_rsa_and_ed25519() 
 
 
 def test_public_key_that_is_not_the_half_of_the_private_key_is_a_warning() -> None:
-    """New nodes would refuse the runner's logins; a warning only, as the manual key rotation relies on it."""
+    """New nodes would refuse the runner's logins; a warning only (the running nodes' keys come from the private key)."""
     raw = aws_with_keys(public_key_line("someone-else"), openssh_private_key("mine"))
-    single_warning(raw, "hosts.aws.publicKey", "not the public half", "ssh-keygen -y", "rotating")
+    single_warning(raw, "hosts.aws.publicKey", "not the public half", "ssh-keygen -y", "to rotate, change both")
 
 
 def test_matching_pair_is_accepted_quietly() -> None:

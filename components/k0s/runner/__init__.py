@@ -32,15 +32,22 @@ BACKUP = RUNNER_DIR / "backup.py"
 """Streams the bootstrap controller's ``k0s backup`` into the backup directory (and S3)."""
 RESTORE = RUNNER_DIR / "restore.py"
 """Streams an archive from the runner into ``k0s restore`` on a new cluster's bootstrap controller."""
+SSH_KEY = RUNNER_DIR / "ssh_key.py"
+"""Authorizes the new SSH key over the old one's connection, and later removes the old one."""
+AUTHORIZED_KEYS = RUNNER_DIR.parent / "scripts" / "authorized_keys.sh"
+"""The host side of the key rotation, sent in the frame of SSH_KEY."""
+FRAME_FILES = {SSH_KEY: (AUTHORIZED_KEYS,)}
+"""Files a program's frame carries besides its modules."""
 
 LOADER = (
     "import json,sys,types\n"
     "b=json.load(sys.stdin)\n"
     "for n,s in [*b['modules'].items(),('mke4k_runner',b['main'])]:\n"
-    " m=types.ModuleType(n);sys.modules[n]=m;exec(compile(s,n+'.py','exec'),m.__dict__)\n"
+    " m=types.ModuleType(n);m.FILES=b['files'];sys.modules[n]=m;exec(compile(s,n+'.py','exec'),m.__dict__)\n"
     "sys.exit(m.main(sys.argv[1:],b['secret']))"
 )
-"""Runs the frame on stdin: registers its modules, then the program, then calls ``main(argv, secret)``."""
+"""Runs the frame on stdin: registers its modules (each sees the frame's files as ``FILES``), then the
+program, then calls ``main(argv, secret)``."""
 
 
 @functools.cache
@@ -51,7 +58,9 @@ def _program_text(path: Path) -> str:
 def frame(program: Path, secret: str) -> str:
     """The JSON frame running ``program`` with ``secret`` (pure; deterministic)."""
     modules = {SSH_ACCESS.stem: _program_text(SSH_ACCESS)}
-    return json.dumps({"modules": modules, "main": _program_text(program), "secret": secret}, sort_keys=True)
+    files = {path.name: _program_text(path) for path in FRAME_FILES.get(program, ())}
+    document = {"modules": modules, "files": files, "main": _program_text(program), "secret": secret}
+    return json.dumps(document, sort_keys=True)
 
 
 def loader_line(arguments: list[str]) -> str:

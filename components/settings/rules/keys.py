@@ -228,8 +228,8 @@ def key_pair_match(s: Settings, context: Context) -> Iterable[Issue]:
             PUBLIC_KEY,
             f"is not the public half of the private key in mke4k:{key}: new instances get this public key, so "
             "they will refuse the runner's logins (each SSH step retries dialErrorLimit times first).",
-            "set publicKey to the output of `ssh-keygen -y -f <private key file>`; ignore this only while "
-            "rotating the key by hand (docs/operations.md section 8).",
+            "set publicKey to the output of `ssh-keygen -y -f <private key file>` (to rotate, change both "
+            "together: docs/operations.md, 'Rotate the SSH key').",
             severity="warning",
         )
 
