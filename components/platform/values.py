@@ -91,11 +91,14 @@ class ChartLocation:
 def chart_location(chart: str, repo: str | None, chart_registry: str | None) -> ChartLocation:
     """Resolve a chart's location, honouring an airgap chart registry override.
 
-    With ``chart_registry`` (an ``oci://`` URL, no trailing slash) every chart is
-    fetched from ``<chart_registry>/<chart basename>`` and the HTTP repo is dropped.
+    With ``chart_registry`` (no trailing slash) every chart comes from there: an
+    ``oci://`` registry serves it as ``<chart_registry>/<chart basename>``, an
+    ``http(s)://`` Helm repository by its basename. The chart's own repo is dropped.
     """
-    if chart_registry:
+    if chart_registry and chart_registry.startswith("oci://"):
         return ChartLocation(chart=f"{chart_registry.rstrip('/')}/{chart_basename(chart)}", repo=None)
+    if chart_registry:
+        return ChartLocation(chart=chart_basename(chart), repo=chart_registry.rstrip("/"))
     return ChartLocation(chart=chart, repo=repo)
 
 

@@ -63,7 +63,9 @@ class RegistrySettings(SettingsModel):
 
     image_registry: str | None = Field(None, description="Image registry prefix, e.g. registry.example.com/mke.")
     chart_registry: str | None = Field(
-        None, description="Chart registry, oci://host/path without trailing '/'; charts are pulled from it."
+        None,
+        description="Chart registry without trailing '/': an OCI registry (oci://host/path, charts pulled as "
+        "<registry>/<chart>) or a Helm repository (http(s)://host/path, charts pulled by name from it).",
     )
     username: str | None = Field(None, description="Registry user.")
     password: SecretStr | None = Field(None, description="Registry password or token (secret).")
@@ -71,7 +73,7 @@ class RegistrySettings(SettingsModel):
 
     @field_validator("chart_registry")
     @classmethod
-    def _oci(cls, value: str | None) -> str | None:
-        if value is not None and (not value.startswith("oci://") or value.endswith("/")):
-            raise ValueError(f"'{value}' must start with oci:// and not end with '/'")
+    def _chart_registry(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(("oci://", "http://", "https://")) or value.endswith("/")):
+            raise ValueError(f"'{value}' must start with oci://, http:// or https:// and not end with '/'")
         return value

@@ -368,6 +368,14 @@ def test_chart_location_airgap_override() -> None:
     assert (mirrored.chart, mirrored.repo) == ("oci://reg.local/charts/kcm", None)
 
 
+def test_chart_location_from_a_helm_repository_mirror() -> None:
+    # An http(s) chart registry is a Helm repository: charts by name, the repo replaced.
+    kcm = chart_location("oci://ghcr.io/k0rdent/kcm/charts/kcm", None, "http://127.0.0.1:8879/charts")
+    assert (kcm.chart, kcm.repo) == ("kcm", "http://127.0.0.1:8879/charts")
+    calico = chart_location("tigera-operator", "https://docs.tigera.io/calico/charts", "https://mirror.local")
+    assert (calico.chart, calico.repo) == ("tigera-operator", "https://mirror.local")
+
+
 def test_deep_merge_replaces_lists_and_merges_maps() -> None:
     assert deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": 3}}) == {"a": {"b": 1, "c": [2], "d": 3}}
 
