@@ -8,7 +8,7 @@ import json
 import pytest
 
 from components.platform.calico_schema import FIELDS_DIR, calico_values_problems, field_trees, known_minors
-from components.platform.values import render_calico_values
+from tests.support.rendered import rendered_calico
 from tests.support.schemas import crd_validator, errors, require_schemas_dir, schema_file
 from tools.gen_calico_fields import generate
 
@@ -21,14 +21,7 @@ def keys(values: dict, version: str = "v3.30.2") -> list[str]:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_the_program_s_own_values_pass(version: str) -> None:
-    values = render_calico_values(
-        version=version,
-        pod_cidr="192.168.0.0/16",
-        vxlan_port=4789,
-        vxlan_vni=4096,
-        image_registry="registry.local/mke",
-        pull_secret_names=["mke4k-registry-credentials"],
-    )
+    values = rendered_calico(version)
     assert calico_values_problems(values, version) == []
 
 
