@@ -11,7 +11,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview engine e2e bench clean
+.PHONY: help test lint docs docs-check preview engine cluster-api e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh
+
+cluster-api: ## Build the test control plane (kube-apiserver, etcd, kwok, kubectl, helm) from Go modules
+	tools/cluster-api/build.sh
 
 e2e: $(VENV)/.installed ## Real engine end to end on network-namespace test hosts (root; see tests/e2e)
 	tests/e2e/run.sh
