@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 KcmLayout = Literal["legacy", "telemetry-block", "regional"]
 """KCM chart values layout: ``legacy`` (``controller.enableTelemetry``, OSS KCM < 1.3),
-``telemetry-block`` (adds the top-level ``telemetry.mode``, 1.3.x–1.4.x) or ``regional``
+``telemetry-block`` (adds the top-level ``telemetry.mode``, 1.3.x-1.4.x) or ``regional``
 (``regional.telemetry.mode`` in the kcm-regional subchart, >= 1.5)."""
 
 
@@ -382,9 +382,9 @@ KCM_TELEMETRY_BLOCK_FROM = (1, 3)
 """The kcm chart reads a top-level ``telemetry`` block (``--telemetry-mode``) from 1.3.0;
 ``controller.enableTelemetry`` (``--enable-telemetry``) is still read through 1.4.x."""
 KCM_REGIONAL_FROM = (1, 5)
-"""From 1.5.0 telemetry lives in the ``kcm-regional`` subchart (alias ``regional``), which also
-reads ``global.registry``/``global.imagePullSecrets``; ``controller.enableTelemetry`` is gone
-(the 1.11 schema forbids it) and ``controller.globalRegistry`` names the controller image."""
+"""From 1.5.0 telemetry lives in the ``kcm-regional`` subchart (alias ``regional``);
+``controller.enableTelemetry`` is gone (the 1.11 schema forbids it), ``controller.globalRegistry``
+names the controller image and ``imagePullSecrets`` goes on the controller Deployment."""
 
 #: Every layout a k0rdent Enterprise chart before 1.5 could have: its chart and schema are not
 #: public (the nearest public KCM of 1.2.3 is 1.2.0, of 1.3.2 probably 1.3.0), so telemetry is
@@ -413,8 +413,6 @@ def kcm_values_layouts(flavor: str, version: str) -> tuple[KcmLayout, ...]:
 KCM_ENTERPRISE_UNREAD_KEYS: dict[str, str] = {
     "telemetry.mode": "the 1.3 form of telemetry off; Enterprise 1.2.x may carry it (not public)",
     "regional.telemetry.mode": "the 1.5+ form of telemetry off; Enterprise may carry it (not public)",
-    "global.registry": "read by the regional subchart's images from 1.5; Enterprise may carry it",
-    "global.imagePullSecrets": "read by the regional subchart from 1.5; Enterprise may carry it",
     "imagePullSecrets": "read by the controller Deployment from 1.5; Enterprise may carry it",
 }
 
@@ -437,10 +435,11 @@ def render_kcm_values(
 
     * ``legacy`` (OSS < 1.3): ``controller.enableTelemetry: false``;
       ``image.repository`` = ``<registry>/<controller_image>``;
-    * ``telemetry-block`` (OSS 1.3–1.4): the above and ``telemetry.mode: disabled``;
-    * ``regional`` (OSS >= 1.5): ``regional.telemetry.mode: disabled``; the registry
-      also in ``global.registry``, the pull secret in ``imagePullSecrets`` and
-      ``global.imagePullSecrets``;
+    * ``telemetry-block`` (OSS 1.3-1.4): the above and ``telemetry.mode: disabled``;
+    * ``regional`` (OSS >= 1.5): ``regional.telemetry.mode: disabled``; the pull secret
+      in ``imagePullSecrets`` (the controller Deployment). ``global.registry`` and
+      ``global.imagePullSecrets`` are read only by the regional telemetry collector,
+      which is not rendered with telemetry off, so they are not set;
 
     and always: ``image_registry`` → ``controller.globalRegistry`` (images of the
     templates KCM deploys; from 1.5 also the controller's own image),
@@ -460,11 +459,8 @@ def render_kcm_values(
         set_path(values, "telemetry.mode", "disabled")
     if "regional" in layouts:
         set_path(values, "regional.telemetry.mode", "disabled")
-        if registry:
-            set_path(values, "global.registry", registry)
         if pull_secret_name:
             values["imagePullSecrets"] = [{"name": pull_secret_name}]
-            set_path(values, "global.imagePullSecrets", [{"name": pull_secret_name}])
     if registry:
         set_path(values, "controller.globalRegistry", registry)
     if chart_registry:

@@ -431,7 +431,6 @@ def test_kcm_airgap_values() -> None:
     )
     assert values["controller"]["globalRegistry"] == "reg.local/k0rdent-enterprise"
     assert values["image"]["repository"] == "reg.local/k0rdent-enterprise/kcm-controller"
-    assert values["global"]["registry"] == "reg.local/k0rdent-enterprise"
     assert values["controller"]["templatesRepoURL"] == "oci://reg.local/k0rdent-enterprise/charts"
     assert values["controller"]["registryCredsSecret"] == "creds"
     assert values["controller"]["registryCertSecret"] == "ca"
@@ -444,9 +443,11 @@ def test_kcm_airgap_values() -> None:
     )
     assert "global" not in legacy and "imagePullSecrets" not in legacy
     assert legacy["image"]["repository"] == "reg.local/k0rdent/kcm/controller"
-    regional = render_kcm_values(flavor="oss", version="1.11.4", image_registry="reg.local/k0rdent", pull_secret_name="c")
+    regional = render_kcm_values(
+        flavor="oss", version="1.11.4", image_registry="reg.local/k0rdent", pull_secret_name="c"
+    )
     assert "image" not in regional, "from 1.5 controller.globalRegistry names the controller image"
-    assert regional["global"] == {"imagePullSecrets": [{"name": "c"}], "registry": "reg.local/k0rdent"}
+    assert regional["imagePullSecrets"] == [{"name": "c"}] and "global" not in regional
 
 
 def test_mke_operator_values_keys_are_configurable() -> None:
