@@ -210,6 +210,10 @@ class ControlPlane:
         )
         self.kubectl("apply", "-f", "-", input_text=_FAKE_NODE)
         self.kubectl("wait", "--for=condition=Ready", f"node/{FAKE_NODE}", "--timeout=60s", timeout=90)
+        # The TaintNodesByCondition admission plugin taints every new node
+        # not-ready; the node lifecycle controller that would lift it is off (so a kwok
+        # heartbeat late on a busy machine cannot taint or evict), so lift it here.
+        self.kubectl("taint", "node", FAKE_NODE, "node.kubernetes.io/not-ready:NoSchedule-")
 
     def _spawn(self, name: str, *args: str) -> None:
         log = (self.workdir / f"{name}.log").open("wb")
