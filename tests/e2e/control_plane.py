@@ -196,7 +196,11 @@ class ControlPlane:
             f"--service-account-private-key-file={pki / 'sa.key'}",
             f"--root-ca-file={pki / 'ca.crt'}",
             "--use-service-account-credentials=false",
-            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service",
+            # Off: node IPAM/lifecycle and cloud controllers (kwok owns the node), and
+            # ClusterRole aggregation: its server-side apply re-creates aggregated roles a
+            # chart uninstall has just deleted (KCM's *-admin/editor/viewer-role), and Helm
+            # then waits for them until it times out.
+            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service,-clusterrole-aggregation",
             "--secure-port=0",
         )
         self._spawn("kube-scheduler", *common, "--secure-port=0")

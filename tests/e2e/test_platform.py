@@ -332,12 +332,16 @@ def assert_upgraded(env: Env, run: Run, before: dict[str, dict[str, Any]], old_r
     image = operator["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image == f"registry.e2e.invalid/mke/tigera/operator:{OPERATOR_IMAGE[CALICO_TO]}", image
     after = {r["urn"]: r for r in env.platform.resources()}
-    replaced = {urn.rsplit("::", 1)[1] for urn in after if urn in before and after[urn]["id"] != before[urn]["id"]}
+    replaced = {
+        urn.rsplit("::", 1)[1]
+        for urn, res in after.items()
+        if res.get("custom") and urn in before and res.get("id") != before[urn].get("id")
+    }
     assert replaced <= {"e2e-calico-ready"}, f"replaced on a Calico upgrade: {sorted(replaced)}"
     assert "deleted" not in summary(run.output), summary(run.output)
     for name in ("e2e-k0rdent", "e2e-mke-operator", "e2e-mke-config"):
         urns = [u for u in after if u.endswith(f"::{name}")]
-        assert urns and all(after[u]["id"] == before[u]["id"] for u in urns), f"{name} changed"
+        assert urns and all(after[u].get("id") == before[u].get("id") for u in urns), f"{name} replaced"
 
 
 def assert_destroyed(env: Env, standin: OperatorStandIn) -> None:
