@@ -59,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = generate(args.schemas)
     if args.check:
-        stale = [n for n, text in files.items() if not (FIELDS_DIR / n).exists() or (FIELDS_DIR / n).read_text() != text]
+        stale = [
+            n for n, text in files.items() if not (FIELDS_DIR / n).exists() or (FIELDS_DIR / n).read_text() != text
+        ]
         for name in stale:
             print(f"{FIELDS_DIR / name} is stale: run python tools/gen_calico_fields.py", file=sys.stderr)
         return 1 if stale else 0
