@@ -13,7 +13,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/k0s/runner/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview up airgap-list engine e2e bench clean
+.PHONY: help test lint docs docs-check preview up airgap-list engine cluster-api e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh
+
+cluster-api: ## Build the test control plane (kube-apiserver, etcd, kwok, kubectl, helm) from Go modules
+	tools/cluster-api/build.sh
 
 e2e: $(VENV)/.installed ## Real engine end to end on network-namespace test hosts (root; see tests/e2e)
 	tests/e2e/run.sh
