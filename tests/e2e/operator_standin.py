@@ -47,6 +47,7 @@ class OperatorStandIn:
     release_gone: dict[str, float] = field(default_factory=dict)
     _seen: dict[str, float] = field(default_factory=dict, init=False)
     _present: set[str] = field(default_factory=set, init=False)
+    _created: set[str] = field(default_factory=set, init=False)
     _stop: threading.Event = field(default_factory=threading.Event, init=False)
     _thread: threading.Thread | None = field(default=None, init=False)
     errors: list[str] = field(default_factory=list)
@@ -100,11 +101,14 @@ class OperatorStandIn:
         kind = f"{obj['kind'].lower()}/{obj['metadata']['name']}"
         if not self._exists(*trigger):
             self._seen.pop(key, None)
+            self._created.discard(key)
             return
-        if key not in self._seen:
-            self._seen[key] = time.monotonic()
+        if key not in self._created:
+            # Created until it exists: a first try can fail while its CRD is still being established.
             if not self._exists(kind):
                 self.plane.kubectl("create", "-f", "-", input_text=json.dumps(obj))
+            self._created.add(key)
+            self._seen[key] = time.monotonic()
             return
         if not enabled or mark in self.marked or time.monotonic() - self._seen[key] < self.delay:
             return

@@ -52,6 +52,7 @@ from tests.e2e.chart_repo import ChartRepository, chart_repository, egress_trap
 from tests.e2e.control_plane import ControlPlane, missing_binaries
 from tests.e2e.operator_standin import OperatorStandIn
 from tests.e2e.pulumi_cli import ENGINE_HOME, PulumiProject, Run, missing_engine_parts
+from tests.e2e.scenario import summary
 from tests.e2e.testhosts import SSHD, TestHosts
 from tests.fakes.release_server import fake_k0s_bytes
 from tests.support.charts import charts_dir, helm_template
@@ -122,8 +123,11 @@ def env(tmp_path: Path) -> Iterator[Env]:
             k0s = hosts["c1"].host_dir / "root/usr/local/bin/k0s"
             k0s.write_bytes(fake_k0s_bytes("v1.32.11+k0s.0"))
             k0s.chmod(0o755)
-            forward = {"kubectl": str(plane.kubectl_binary), "kubeconfig": str(plane.kubeconfig_path)}
-            (hosts.shared_dir(CLUSTER_DIR) / "knobs.json").write_text(json.dumps({"kubectl_forward": forward}))
+            # The kubeconfig goes where the test host sees it (each test host has its own /tmp).
+            shared = hosts.shared_dir(CLUSTER_DIR)
+            shutil.copyfile(plane.kubeconfig_path, shared / "forward.kubeconfig")
+            forward = {"kubectl": str(plane.kubectl_binary), "kubeconfig": f"{CLUSTER_DIR}/forward.kubeconfig"}
+            (shared / "knobs.json").write_text(json.dumps({"kubectl_forward": forward}))
             lower = PulumiProject(stack="cluster", program=HERE / "lower_stack")
             no_proxy = f"127.0.0.1,localhost,{hosts.gateway}"
             env_vars = {"HTTPS_PROXY": proxy, "HTTP_PROXY": proxy, "NO_PROXY": no_proxy}
@@ -154,22 +158,10 @@ def platform_config(env: Env, calico_version: str, *, calico_timeout: int = GATE
             "values": {"admissionWebhook": {"enabled": False}},
         },
         "mke4k:mkeOperator": {"version": "0.1.0", "readyTimeoutSeconds": 120},
+        # The stand-in mke-operator chart (0.1.0) is pinned on purpose; the matrix does not list it.
+        "mke4k:allowUnlistedVersions": True,
         "mke4k:mke": {"e2e": {"marker": "from-the-stack-config"}},
     }
-
-
-def summary(output: str) -> dict[str, int]:
-    """The ``Resources:`` counts of pulumi's output (``{"created": 7, ...}``)."""
-    counts: dict[str, int] = {}
-    lines = output.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == "Resources:"), len(lines))
-    for line in lines[start + 1 :]:
-        words = line.replace("+", " ").replace("~", " ").replace("-", " ").split()
-        if len(words) >= 2 and words[0].isdigit():
-            counts[words[1]] = int(words[0])
-        elif not line.strip():
-            break
-    return counts
 
 
 def get(plane: ControlPlane, *args: str) -> dict[str, Any]:
