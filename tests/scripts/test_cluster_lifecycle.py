@@ -427,14 +427,22 @@ def test_handing_the_bootstrap_role_over_then_removing_the_old_bootstrap(cluster
     assert "cp1" not in cluster.state()["nodes"]
 
 
-def test_a_joining_controller_counts_as_joined_only_once_its_api_answers(cluster, cp1):
-    """join_node.sh waits for the controller's /readyz, not only for k0s to run."""
+def join_controller_whose_api_is_late(cluster, cp1, readyz_calls: int, timeout: int):
+    """Join cp2 as a controller while its API answers /readyz only after ``readyz_calls`` calls."""
     cp2 = cluster.host("cp2")
     cluster.stage(cp2)
     cluster.write_config(cp2)
     token = cluster.token(cp1, "controller")
-    cluster.knobs(readyz_delay_calls=3)
-    join = cp2.run("join_node.sh", stdin=token, ROLE="controller+worker", NODE_NAME="cp2", READY_TIMEOUT_SECONDS=20)
+    cluster.knobs(readyz_delay_calls=readyz_calls)
+    join = cp2.run(
+        "join_node.sh", stdin=token, ROLE="controller+worker", NODE_NAME="cp2", READY_TIMEOUT_SECONDS=timeout
+    )
+    return cp2, join
+
+
+def test_a_joining_controller_counts_as_joined_only_once_its_api_answers(cluster, cp1):
+    """join_node.sh waits for the controller's /readyz, not only for k0s to run."""
+    cp2, join = join_controller_whose_api_is_late(cluster, cp1, readyz_calls=3, timeout=20)
     assert join.returncode == 0, join
     readyz = [c for c in cp2.calls() if c["argv"][:2] == ["kubectl", "get"] and "--raw=/readyz" in c["argv"]]
     assert [c["exit"] for c in readyz][-1] == 0 and any(c["exit"] != 0 for c in readyz), (
@@ -443,11 +451,6 @@ def test_a_joining_controller_counts_as_joined_only_once_its_api_answers(cluster
 
 
 def test_a_joined_controller_whose_api_never_answers_fails_the_join(cluster, cp1):
-    cp2 = cluster.host("cp2")
-    cluster.stage(cp2)
-    cluster.write_config(cp2)
-    token = cluster.token(cp1, "controller")
-    cluster.knobs(readyz_delay_calls=1000)
-    join = cp2.run("join_node.sh", stdin=token, ROLE="controller+worker", NODE_NAME="cp2", READY_TIMEOUT_SECONDS=2)
+    _, join = join_controller_whose_api_is_late(cluster, cp1, readyz_calls=1000, timeout=2)
     assert join.returncode != 0
     assert "did not report running with a ready API within 2s" in join.stderr
