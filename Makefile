@@ -13,7 +13,7 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/k0s/runner/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview airgap-list backup engine e2e bench clean
+.PHONY: help test lint docs docs-check preview up airgap-list backup engine cluster-api e2e bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,19 +38,28 @@ docs: $(VENV)/.installed ## Regenerate docs/configuration.md from the settings m
 docs-check: $(VENV)/.installed ## Fail when docs/configuration.md is stale
 	$(BIN)/python tools/gen_config_reference.py --check
 
-preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local file:// backend
+# The checks `make preview` and `make up` share: CLI, passphrase, backend folder, plugins.
+define stack_preflight
 	@command -v pulumi >/dev/null || { \
-	  echo "make preview: the Pulumi CLI is not installed."; \
-	  echo "  Install it: curl -fsSL https://get.pulumi.com | sh   (or: brew install pulumi)"; \
-	  echo "  Offline: 'make engine' builds it from Go modules; then: source tools/engine/env.sh"; \
+	  echo "make $(1): the Pulumi CLI is not installed. Fix: curl -fsSL https://get.pulumi.com | sh (or brew install pulumi); offline: make engine, then . tools/engine/env.sh"; \
 	  exit 1; }
 	@[ -n "$${PULUMI_CONFIG_PASSPHRASE+x}$${PULUMI_CONFIG_PASSPHRASE_FILE+x}" ] || { \
-	  echo "make preview: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) for the local backend's secrets."; \
+	  echo "make $(1): no passphrase for the local backend's secrets. Fix: export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE)."; \
 	  exit 1; }
-	mkdir -p .cache/state
-	pulumi login --non-interactive "$(PULUMI_BACKEND_URL)"
-	pulumi stack select --non-interactive --create "$(STACK)"
+	@case "$(PULUMI_BACKEND_URL)" in file://*) mkdir -p "$(patsubst file://%,%,$(PULUMI_BACKEND_URL))" ;; esac
+	@$(BIN)/python tools/stack_preflight.py plugins "$(STACK)"
+	@pulumi login --non-interactive "$(PULUMI_BACKEND_URL)" >/dev/null
+	@pulumi stack select --non-interactive --create "$(STACK)"
+endef
+
+preview: $(VENV)/.installed ## pulumi preview for STACK (default dev) on a local file:// backend
+	$(call stack_preflight,preview)
 	pulumi preview --non-interactive --diff --stack "$(STACK)"
+
+up: $(VENV)/.installed ## pulumi up for STACK, with --parallel sized to its nodes (PULUMI_PARALLEL overrides)
+	$(call stack_preflight,up)
+	pulumi up --non-interactive --diff --stack "$(STACK)" \
+	  --parallel "$${PULUMI_PARALLEL:-$$($(BIN)/python tools/stack_preflight.py parallel "$(STACK)")}"
 
 airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart/file lines (WHAT=images|charts|files)
 	@$(BIN)/python tools/airgap_list.py --stack "$(STACK)" --what "$(WHAT)"
@@ -60,6 +69,9 @@ backup: $(VENV)/.installed ## Back up STACK's control plane now, into mke4k:back
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh
+
+cluster-api: ## Build the test control plane (kube-apiserver, etcd, kwok, kubectl, helm) from Go modules
+	tools/cluster-api/build.sh
 
 e2e: $(VENV)/.installed ## Real engine end to end on network-namespace test hosts (root; see tests/e2e)
 	tests/e2e/run.sh

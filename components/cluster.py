@@ -25,9 +25,9 @@ from components.hosts.node import Hosts
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
 from components.k0s.cluster import K0sCluster
 from components.k0s.from_settings import k0s_cluster_args
-from components.kubeconfig_provider import cluster_provider
+from components.k0s.provider import cluster_provider
 from components.platform import Platform
-from components.platform_args import platform_args
+from components.platform.from_settings import platform_args
 from components.previous_deployment import (
     BOOTSTRAP_CONTROLLER,
     NETWORK,

@@ -26,13 +26,13 @@ import pulumi_kubernetes as kubernetes
 from pulumi_command import local, remote
 
 from components.hosts.node import Hosts, Node
-from components.kubeconfig_provider import cluster_provider
 from components.settings.access import SshSettings
 from components.settings.k0s import K0sSettings
 from components.settings.network import NetworkSettings
 
 from .binary_upload import BinaryUpload
 from .node import BackupArgs, BackupTarget, K0sNode, K0sNodeArgs, ProbeArgs, RegistryArgs, RestoreSource
+from .provider import cluster_provider
 from .remote import connection_for, script_command
 from .render import default_worker_batch_size, point_kubeconfig_at, render_k0s_config, to_yaml, upgrade_lane_predecessor
 from .runner import SSH_KEY, runner_command, runner_stdin

@@ -59,6 +59,25 @@ def run_line(label: str, name: str, inputs: Mapping[str, str]) -> str:
     return head + arguments
 
 
+def parse_run_line(command: str) -> tuple[str, dict[str, str]] | None:
+    """The script name and inputs a step's command runs (the inverse of :func:`run_line`); None otherwise.
+
+    For tools that read the registered graph (benchmarks, tests); the host-ready command's
+    installer part before its ``exec bash`` line is skipped.
+    """
+    start = command.rfind("exec bash ")
+    if start < 0:
+        return None
+    words = shlex.split(command[start:].replace("\\\n", " "))
+    bundle = script_bundle()
+    if len(words) < 6 or words[2] != f"{HOST_SCRIPTS_DIR}/{bundle.file(RUNNER)}":
+        return None
+    names = {installed: name for name, installed in bundle.files.items()}
+    if words[5] not in names:
+        return None
+    return names[words[5]], dict(word.split("=", 1) for word in words[6:])
+
+
 def install_line(label: str) -> str:
     """Commands that install the script bundle (given on stdin) under /var/lib/mke4k/scripts."""
     bundle = script_bundle()

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import pulumi_kubernetes as k8s
-
 from components.platform.common import PlatformPiece
 from components.platform.values import calico_needs_crd_chart, render_calico_values
 
@@ -25,7 +23,7 @@ class CalicoArgs:
         vxlan_vni: Felix VXLAN VNI.
         chart_repo: Helm repository of the charts.
         chart: operator chart name.
-        crd_chart: CRD chart name, installed first for Calico >= 3.32.
+        crd_chart: CRD chart name, the source of the CRDs for Calico >= 3.32.
         namespace: namespace of the operator release.
         release_name: Helm release name of the operator chart.
         user_values: chart values merged on top (must not touch the network profile).
@@ -46,11 +44,13 @@ class CalicoArgs:
 
 
 class Calico(PlatformPiece[CalicoArgs]):
-    """``mke4k:platform:Calico``: [CRD chart →] tigera-operator release → ``tigerastatus/calico`` Available.
+    """``mke4k:platform:Calico``: CRDs → tigera-operator release → ``tigerastatus/calico`` Available.
 
     Attributes:
-        release: the tigera-operator Helm release.
-        crd_release: the CRD chart release (Calico >= 3.32), else None.
+        crds: the CRDs of this Calico version (a ``helm.v4.Chart`` rendering only CRDs:
+            the operator chart's ``crds/`` before 3.32, the ``crd.projectcalico.org.v1``
+            chart from 3.32), applied server-side before the release on every version change.
+        release: the tigera-operator Helm release (``skip_crds``: the CRDs are ``crds``).
         ready: the readiness gate; depend on it to run after Calico is up.
     """
 
@@ -68,23 +68,17 @@ class Calico(PlatformPiece[CalicoArgs]):
             pull_secret_names=[n for n in [self.pull_secret] if n],
         )
         prerequisites = self.prepare_namespace(args.namespace)
-        self.crd_release: k8s.helm.v3.Release | None = None
-        if calico_needs_crd_chart(args.version):
-            self.crd_release = self.chart(
-                args,
-                location=self.locate(args.crd_chart, args.chart_repo),
-                namespace=args.namespace,
-                values={},
-                depends_on=prerequisites,
-                suffix="-crds",
-            )
-            prerequisites = [*prerequisites, self.crd_release]
+        # Helm never upgrades a chart's crds/: apply this version's CRDs first, on every
+        # install and version change (see components/platform/crds.py).
+        crd_chart = args.crd_chart if calico_needs_crd_chart(args.version) else args.chart
+        self.crds = self.crd_chart(args, location=self.locate(crd_chart, args.chart_repo), depends_on=prerequisites)
         self.release = self.chart(
             args,
             location=self.locate(args.chart, args.chart_repo),
             namespace=args.namespace,
             values=values,
-            depends_on=prerequisites,
+            depends_on=[*prerequisites, self.crds],
+            skip_crds=True,
         )
         self.ready = self.gate(
             args,

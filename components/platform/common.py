@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
@@ -10,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_command import remote
 
+from components.platform.crds import SCRIPT as CRD_FILTER
 from components.platform.readiness import Condition, readiness_gate
 from components.platform.registry import (
     RegistryArgs,
@@ -165,24 +167,44 @@ class PlatformPiece(pulumi.ComponentResource, Generic[ArgsT]):
         namespace: str,
         values: Mapping[str, Any],
         depends_on: Sequence[pulumi.Resource],
-        suffix: str = "",
+        skip_crds: bool = False,
     ) -> k8s.helm.v3.Release:
         """A real Helm release (hooks run), after ``context.after`` and ``depends_on``.
 
-        Resource name ``<piece name><suffix>``, release name ``<args.release_name><suffix>``,
+        Resource name = the piece's name, release name ``args.release_name``,
         explicit provider, no namespace creation (namespaces are explicit), secret
         repository credentials, Helm timeout = ``args.ready_timeout``.
         """
         return k8s.helm.v3.Release(
-            f"{self._name}{suffix}",
-            name=f"{args.release_name}{suffix}",
+            self._name,
+            name=args.release_name,
             chart=location.chart,
             version=args.version,
             namespace=namespace,
             create_namespace=False,
+            skip_crds=skip_crds,
             repository_opts=repository_opts(location, self.context.registry),
             values=dict(values),
             timeout=args.ready_timeout,
+            opts=k8s_opts(self.context, self, [*self.context.after, *depends_on]),
+        )
+
+    def crd_chart(
+        self, args: PieceArgs, *, location: ChartLocation, depends_on: Sequence[pulumi.Resource]
+    ) -> k8s.helm.v4.Chart:
+        """``<piece name>-crds``: the CRDs of the chart at ``location`` and ``args.version``, as resources.
+
+        A ``helm.v4.Chart`` from the same repository and credentials as the release,
+        post-rendered by :mod:`components.platform.crds` (CRDs only, forced server-side
+        apply). A version change updates the CRDs in place before the release upgrades;
+        ``pulumi destroy`` deletes them after the release.
+        """
+        return k8s.helm.v4.Chart(
+            f"{self._name}-crds",
+            chart=location.chart,
+            version=args.version,
+            repository_opts=repository_opts(location, self.context.registry, k8s.helm.v4.RepositoryOptsArgs),
+            post_renderer=k8s.helm.v4.PostRendererArgs(command=sys.executable, args=[str(CRD_FILTER)]),
             opts=k8s_opts(self.context, self, [*self.context.after, *depends_on]),
         )
 

@@ -19,6 +19,7 @@ CA handling:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -28,6 +29,8 @@ from components.platform.values import (
     registry_host,
     render_dockerconfigjson,
 )
+
+RepositoryOpts = TypeVar("RepositoryOpts", k8s.helm.v3.RepositoryOptsArgs, k8s.helm.v4.RepositoryOptsArgs)
 
 DEFAULT_PULL_SECRET_NAME = "mke4k-registry-credentials"
 DEFAULT_CA_SECRET_NAME = "mke4k-registry-ca"
@@ -146,13 +149,21 @@ def credentials_apply_to(location: ChartLocation, registry: RegistryArgs | None)
     return registry_host(location.repo or location.chart) in hosts
 
 
-def repository_opts(location: ChartLocation, registry: RegistryArgs | None) -> k8s.helm.v3.RepositoryOptsArgs | None:
-    """Helm ``repository_opts`` for a chart: repo URL, secret credentials and the runner-side CA file."""
+def repository_opts(
+    location: ChartLocation,
+    registry: RegistryArgs | None,
+    args_type: type[RepositoryOpts] = k8s.helm.v3.RepositoryOptsArgs,
+) -> RepositoryOpts | None:
+    """Helm ``repository_opts`` for a chart: repo URL, secret credentials and the runner-side CA file.
+
+    ``args_type`` is ``helm.v3.RepositoryOptsArgs`` (a ``Release``) or
+    ``helm.v4.RepositoryOptsArgs`` (a ``Chart``); both take the same fields.
+    """
     has_creds = credentials_apply_to(location, registry)
     ca_file = registry.ca_file if registry is not None else None
     if location.repo is None and not has_creds and ca_file is None:
         return None
-    return k8s.helm.v3.RepositoryOptsArgs(
+    return args_type(
         repo=location.repo,
         username=pulumi.Output.secret(registry.username) if has_creds and registry else None,
         password=pulumi.Output.secret(registry.password) if has_creds and registry else None,

@@ -22,9 +22,10 @@ from typing import Any, Literal
 # Generic helpers
 # --------------------------------------------------------------------------- #
 
-KcmLayout = Literal["legacy", "regional"]
-"""KCM chart values layout: ``legacy`` (``controller.enableTelemetry``, KCM < 1.4)
-or ``regional`` (``regional.telemetry.mode``, KCM >= 1.4 and k0rdent Enterprise >= 1.2)."""
+KcmLayout = Literal["legacy", "telemetry-block", "regional"]
+"""KCM chart values layout: ``legacy`` (``controller.enableTelemetry``, OSS KCM < 1.3),
+``telemetry-block`` (adds the top-level ``telemetry.mode``, 1.3.x-1.4.x) or ``regional``
+(``regional.telemetry.mode`` in the kcm-regional subchart, >= 1.5)."""
 
 
 def canonical(value: Any) -> Any:
@@ -91,11 +92,14 @@ class ChartLocation:
 def chart_location(chart: str, repo: str | None, chart_registry: str | None) -> ChartLocation:
     """Resolve a chart's location, honouring an airgap chart registry override.
 
-    With ``chart_registry`` (an ``oci://`` URL, no trailing slash) every chart is
-    fetched from ``<chart_registry>/<chart basename>`` and the HTTP repo is dropped.
+    With ``chart_registry`` (no trailing slash) every chart comes from there: an
+    ``oci://`` registry serves it as ``<chart_registry>/<chart basename>``, an
+    ``http(s)://`` Helm repository by its basename. The chart's own repo is dropped.
     """
-    if chart_registry:
+    if chart_registry and chart_registry.startswith("oci://"):
         return ChartLocation(chart=f"{chart_registry.rstrip('/')}/{chart_basename(chart)}", repo=None)
+    if chart_registry:
+        return ChartLocation(chart=chart_basename(chart), repo=chart_registry.rstrip("/"))
     return ChartLocation(chart=chart, repo=repo)
 
 
@@ -374,16 +378,43 @@ def calico_felix_spec(values: Mapping[str, Any]) -> dict[str, Any]:
 # k0rdent (KCM / k0rdent Enterprise chart)
 # --------------------------------------------------------------------------- #
 
-KCM_REGIONAL_TELEMETRY_FROM_OSS = (1, 4)
-"""KCM deprecated ``controller.enableTelemetry`` in 1.4.0 for ``regional.telemetry`` (removed in 1.5.0)."""
-KCM_REGIONAL_TELEMETRY_FROM_ENTERPRISE = (1, 2)
-"""k0rdent Enterprise 1.2.x values already carry the ``regional.telemetry`` block."""
+KCM_TELEMETRY_BLOCK_FROM = (1, 3)
+"""The kcm chart reads a top-level ``telemetry`` block (``--telemetry-mode``) from 1.3.0;
+``controller.enableTelemetry`` (``--enable-telemetry``) is still read through 1.4.x."""
+KCM_REGIONAL_FROM = (1, 5)
+"""From 1.5.0 telemetry lives in the ``kcm-regional`` subchart (alias ``regional``);
+``controller.enableTelemetry`` is gone (the 1.11 schema forbids it), ``controller.globalRegistry``
+names the controller image and ``imagePullSecrets`` goes on the controller Deployment."""
+
+#: Every layout a k0rdent Enterprise chart before 1.5 could have: its chart and schema are not
+#: public (the nearest public KCM of 1.2.3 is 1.2.0, of 1.3.2 probably 1.3.0), so telemetry is
+#: turned off in every form those charts read, and the airgap keys of every form are set.
+#: Keys the nearest public chart does not read are listed in KCM_ENTERPRISE_UNREAD_KEYS.
+KCM_ENTERPRISE_LAYOUTS: tuple[KcmLayout, ...] = ("legacy", "telemetry-block", "regional")
 
 
-def kcm_values_layout(flavor: str, version: str) -> KcmLayout:
-    """Which KCM values layout a chart version uses (see :data:`KcmLayout`)."""
-    threshold = KCM_REGIONAL_TELEMETRY_FROM_ENTERPRISE if flavor == "enterprise" else KCM_REGIONAL_TELEMETRY_FROM_OSS
-    return "regional" if parse_version(version)[:2] >= threshold else "legacy"
+def kcm_values_layouts(flavor: str, version: str) -> tuple[KcmLayout, ...]:
+    """The KCM values layouts to render for a chart (see :data:`KcmLayout`).
+
+    OSS KCM: exactly the layout of its version. k0rdent Enterprise before 1.5: all
+    of them (:data:`KCM_ENTERPRISE_LAYOUTS`); from 1.5, the regional one (its schema
+    would refuse ``controller.enableTelemetry``).
+    """
+    minor = parse_version(version)[:2]
+    if minor >= KCM_REGIONAL_FROM:
+        return ("regional",)
+    if flavor == "enterprise":
+        return KCM_ENTERPRISE_LAYOUTS
+    return ("telemetry-block",) if minor >= KCM_TELEMETRY_BLOCK_FROM else ("legacy",)
+
+
+#: Keys k0rdent Enterprise values carry that the nearest public chart (kcm 1.2.0 for
+#: Enterprise 1.2.x, kcm 1.3.0 for 1.3.x) does not read, and why they are still set.
+KCM_ENTERPRISE_UNREAD_KEYS: dict[str, str] = {
+    "telemetry.mode": "the 1.3 form of telemetry off; Enterprise 1.2.x may carry it (not public)",
+    "regional.telemetry.mode": "the 1.5+ form of telemetry off; Enterprise may carry it (not public)",
+    "imagePullSecrets": "read by the controller Deployment from 1.5; Enterprise may carry it",
+}
 
 
 def render_kcm_values(
@@ -400,40 +431,42 @@ def render_kcm_values(
 ) -> dict[str, Any]:
     """Render KCM / k0rdent Enterprise chart values: telemetry off, airgap registries applied.
 
-    * telemetry: ``controller.enableTelemetry: false`` (legacy layout) or
-      ``regional.telemetry.mode: disabled`` (regional layout);
-    * ``image_registry``: ``controller.globalRegistry`` (images of the templates KCM
-      deploys), ``image.repository`` = ``<registry>/<controller_image>``, and for the
-      regional layout ``global.registry`` (subchart images, k0rdent Enterprise);
-    * ``chart_registry``: ``controller.templatesRepoURL`` (where KCM pulls its templates' charts);
-    * ``pull_secret_name``: ``controller.registryCredsSecret`` and (regional) ``imagePullSecrets``;
-    * ``ca_secret_name``: ``controller.registryCertSecret`` (Secret with a ``ca.crt`` key).
+    Per layout (``layout`` overrides :func:`kcm_values_layouts`):
 
+    * ``legacy`` (OSS < 1.3): ``controller.enableTelemetry: false``;
+      ``image.repository`` = ``<registry>/<controller_image>``;
+    * ``telemetry-block`` (OSS 1.3-1.4): the above and ``telemetry.mode: disabled``;
+    * ``regional`` (OSS >= 1.5): ``regional.telemetry.mode: disabled``; the pull secret
+      in ``imagePullSecrets`` (the controller Deployment). ``global.registry`` and
+      ``global.imagePullSecrets`` are read only by the regional telemetry collector,
+      which is not rendered with telemetry off, so they are not set;
+
+    and always: ``image_registry`` → ``controller.globalRegistry`` (images of the
+    templates KCM deploys; from 1.5 also the controller's own image),
+    ``chart_registry`` → ``controller.templatesRepoURL``, ``pull_secret_name`` →
+    ``controller.registryCredsSecret``, ``ca_secret_name`` → ``controller.registryCertSecret``.
     User values are deep-merged on top and win.
     """
-    chosen = layout or kcm_values_layout(flavor, version)
+    layouts = (layout,) if layout else kcm_values_layouts(flavor, version)
+    registry = image_registry.rstrip("/") if image_registry else None
     values: dict[str, Any] = {}
-    if chosen == "legacy":
+    if "legacy" in layouts or "telemetry-block" in layouts:
         set_path(values, "controller.enableTelemetry", False)
-    else:
+        if registry:
+            default_image = "kcm-controller" if flavor == "enterprise" else "kcm/controller"
+            set_path(values, "image.repository", f"{registry}/{controller_image or default_image}")
+    if "telemetry-block" in layouts:
+        set_path(values, "telemetry.mode", "disabled")
+    if "regional" in layouts:
         set_path(values, "regional.telemetry.mode", "disabled")
-    if image_registry:
-        registry = image_registry.rstrip("/")
+        if pull_secret_name:
+            values["imagePullSecrets"] = [{"name": pull_secret_name}]
+    if registry:
         set_path(values, "controller.globalRegistry", registry)
-        default_image = "kcm-controller" if flavor == "enterprise" else "kcm/controller"
-        set_path(
-            values,
-            "image.repository",
-            f"{registry}/{controller_image or default_image}",
-        )
-        if chosen == "regional":
-            set_path(values, "global.registry", registry)
     if chart_registry:
         set_path(values, "controller.templatesRepoURL", chart_registry.rstrip("/"))
     if pull_secret_name:
         set_path(values, "controller.registryCredsSecret", pull_secret_name)
-        if chosen == "regional":
-            values["imagePullSecrets"] = [{"name": pull_secret_name}]
     if ca_secret_name:
         set_path(values, "controller.registryCertSecret", ca_secret_name)
     return deep_merge(values, user_values or {})

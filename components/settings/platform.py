@@ -67,7 +67,9 @@ class RegistrySettings(SettingsModel):
         None, description="Image registry prefix host[:port][/path] without scheme, e.g. registry.example.com/mke."
     )
     chart_registry: str | None = Field(
-        None, description="Chart registry, oci://host[:port]/path without trailing '/'; charts are pulled from it."
+        None,
+        description="Chart registry without trailing '/': an OCI registry (oci://host[:port]/path, charts pulled as "
+        "<registry>/<chart>) or a Helm repository (http(s)://host[:port]/path, charts pulled by name from it).",
     )
     username: str | None = Field(None, description="Registry user (needs a registry and a password).")
     password: SecretStr | None = Field(None, description="Registry password or token (secret).")
@@ -112,15 +114,16 @@ class RegistrySettings(SettingsModel):
 
     @field_validator("chart_registry")
     @classmethod
-    def _oci(cls, value: str | None) -> str | None:
+    def _chart_registry(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not value.startswith("oci://"):
+        scheme = next((prefix for prefix in ("oci://", "https://", "http://") if value.startswith(prefix)), None)
+        if scheme is None:
             raise FieldProblem(
-                f"'{value}' is not an oci:// reference",
-                "write it like oci://registry.example.com/mke (Helm pulls OCI).",
+                f"'{value}' is neither an oci:// registry nor an http(s):// Helm repository",
+                "write it like oci://registry.example.com/mke or https://charts.example.com/mke.",
             )
-        check_registry_reference(value.removeprefix("oci://"), "oci://registry.example.com/mke")
+        check_registry_reference(value.removeprefix(scheme), f"{scheme}registry.example.com/mke")
         return value
 
     @field_validator("username")

@@ -82,11 +82,17 @@ class PulumiProject:
     stack: str = "e2e"
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mke4k-e2e-")))
     runs: list[Run] = field(default_factory=list)
+    #: Another Pulumi program to copy instead of mke4k (a folder with Pulumi.yaml and __main__.py).
+    program: Path | None = None
+    #: A file backend shared with another project (for StackReferences); default: one of its own.
+    backend: Path | None = None
+    #: Extra environment for every pulumi command (e.g. HTTPS_PROXY).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.project_dir = self.root / "project"
         self.home = self.root / "pulumi-home"
-        self.backend = self.root / "state"
+        self.backend = self.backend or self.root / "state"
         for path in (self.project_dir, self.home, self.backend):
             path.mkdir(parents=True, exist_ok=True)
         (self.home / "plugins").symlink_to(ENGINE_HOME / "plugins", target_is_directory=True)
@@ -95,13 +101,15 @@ class PulumiProject:
     # -- setup -----------------------------------------------------------------
 
     def _copy_program(self) -> None:
-        shutil.copy2(REPO / "__main__.py", self.project_dir / "__main__.py")
-        shutil.copytree(
-            REPO / "components",
-            self.project_dir / "components",
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-        )
-        project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+        source = self.program or REPO
+        shutil.copy2(source / "__main__.py", self.project_dir / "__main__.py")
+        if self.program is None:
+            shutil.copytree(
+                REPO / "components",
+                self.project_dir / "components",
+                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            )
+        project = yaml.safe_load((source / "Pulumi.yaml").read_text())
         project.setdefault("runtime", {}).setdefault("options", {})["virtualenv"] = str(VENV)
         (self.project_dir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
 
@@ -127,6 +135,7 @@ class PulumiProject:
                 "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
                 "PULUMI_SKIP_CONFIRMATIONS": "true",
                 "NO_COLOR": "1",
+                **self.extra_env,
             }
         )
         env.pop("VIRTUAL_ENV", None)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end tests with the real Pulumi engine: builds the engine
-# (tools/engine/build.sh: CLI, Python host, Kubernetes provider; cached) and the
-# command provider TEST STAND-IN (tools/command-standin/build.sh), installs
-# openssh-server when sshd is missing, then runs the e2e tests: the lifecycle
-# scenario against network-namespace test hosts, and a full-stack preview.
+# (tools/engine/build.sh: CLI, Python host, Kubernetes provider; cached), the
+# command provider TEST STAND-IN (tools/command-standin/build.sh) and the test
+# control plane (tools/cluster-api/build.sh: kube-apiserver, etcd, kwok, kubectl,
+# helm; cached), installs openssh-server when sshd is missing, then runs the chart
+# render tests (real charts, Helm) and the e2e tests: the lifecycle scenario against
+# network-namespace test hosts, a full-stack preview, and the platform scenario on a
+# real API server.
 # Needs root, iproute2 (ip netns) and util-linux (unshare).
 #
 #   tests/e2e/run.sh [extra pytest args]
@@ -24,6 +27,9 @@ if [ ! -x /usr/sbin/sshd ]; then
 fi
 tools/engine/build.sh
 tools/command-standin/build.sh
+tools/cluster-api/build.sh
 
+# The chart render tests skip under `make test` until Helm is built; run them here.
+.venv/bin/pytest tests/unit/test_chart_render.py tests/unit/test_platform_crds.py -p no:cacheprovider
 export MKE4K_E2E=1
 exec .venv/bin/pytest -m e2e tests/e2e -p no:cacheprovider "$@"

@@ -182,6 +182,7 @@ class TestHosts:
     _created_dirs: list[Path] = field(default_factory=list, init=False, repr=False)
     _bridge_created: bool = field(default=False, init=False, repr=False)
     _next_index: int = field(default=2, init=False, repr=False)
+    _untouched: dict[Path, set[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._network = ipaddress.IPv4Network(self.subnet)
@@ -363,8 +364,23 @@ class TestHosts:
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+        errors.extend(self._leaks())
         if errors:
             raise TestHostsError("teardown: " + "; ".join(errors))
+
+    def _leaks(self) -> list[str]:
+        """Files a host wrote to this machine's own per-host directories (a mount that did not hold)."""
+        leaked = []
+        for directory, before in self._untouched.items():
+            for name in sorted(set(os.listdir(directory)) - before if directory.is_dir() else ()):
+                leaked.append(f"{directory / name} leaked onto this machine (removed)")
+                path = directory / name
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        self._untouched.clear()
+        return leaked
 
     # -- internals ----------------------------------------------------------
 
@@ -385,6 +401,8 @@ class TestHosts:
         for target in PER_HOST_DIRS:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True)
             self._ensure_mountpoint(Path(target))
+            if target != "/tmp":  # this machine's own /tmp changes all the time
+                self._untouched.setdefault(Path(target), set(os.listdir(target)))
         (host.host_dir / "root" / "tmp").chmod(0o1777)
         for target in OVERLAY_DIRS:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True, exist_ok=True)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 import pulumi
 from pulumi_command import local
 
 from components.hosts.node import Bastion, Hosts, Node
-from components.k0s.bundle import HOST_SCRIPTS_DIR, script_bundle
 from components.k0s.cluster import K0sCluster, K0sClusterArgs
 from components.k0s.node import BackupTarget, RestoreSource
+from components.k0s.remote import parse_run_line
 from components.settings import Settings, settings_from_mapping
 from tests.support.recording_mocks import Recording, run_program
 
@@ -124,17 +123,16 @@ def probe(recording: Recording, node: str, name: str = "ssh-probe"):
 
 def script_of(command: str) -> str:
     """The host script a step's command runs (``stage_k0s``), read back from its ``run.sh`` line."""
-    run = command[command.rindex("exec bash ") :]
-    words = shlex.split(run.replace("\\\n", " "))
-    installed = {file: name for name, file in script_bundle().files.items()}
-    assert words[2] == f"{HOST_SCRIPTS_DIR}/{script_bundle().file('run')}", words
-    return installed[words[5]]
+    parsed = parse_run_line(command)
+    assert parsed is not None, command
+    return parsed[0]
 
 
 def script_inputs(command: str) -> dict[str, str]:
     """The ``NAME=value`` inputs a step's command hands to its script."""
-    words = shlex.split(command[command.rindex("exec bash ") :].replace("\\\n", " "))
-    return dict(word.split("=", 1) for word in words[6:])
+    parsed = parse_run_line(command)
+    assert parsed is not None, command
+    return parsed[1]
 
 
 def commands(recording: Recording) -> dict[str, dict]:

@@ -24,6 +24,7 @@ from tests.support.recording_mocks import RecordedResource, Recording, run_progr
 CLUSTER = "c1"
 PASSWORD = "pa55-w0rd-do-not-leak"
 RELEASE = "kubernetes:helm.sh/v3:Release"
+CHART = "kubernetes:helm.sh/v4:Chart"
 COMMAND = "command:remote:Command"
 SECRET = "kubernetes:core/v1:Secret"
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -172,7 +173,19 @@ def test_release_settings(full: Recording) -> None:
     mke_config = full.by_name("c1-mke-config")
     assert mke_config.inputs["metadata"] == {"name": "mke", "namespace": "mke"}
     assert mke_config.inputs["apiVersion"] == "mke.mirantis.com/v1alpha1"
-    assert full.find("c1-calico-crds") is None
+
+
+def test_calico_crds_are_applied_before_the_release_on_every_version(full: Recording) -> None:
+    """Helm never upgrades crds/: the CRDs of the chart version are a Chart of their own, first."""
+    crds = full.by_name("c1-calico-crds", CHART)
+    assert crds.inputs["chart"] == "tigera-operator" and crds.inputs["version"] == "v3.30.2"
+    assert crds.inputs["repositoryOpts"]["repo"] == "https://docs.tigera.io/calico/charts"
+    renderer = crds.inputs["postRenderer"]
+    assert renderer["args"][0].endswith("components/platform/crds.py") and "python" in renderer["command"]
+    calico = release(full, "c1-calico")
+    assert calico.inputs["skipCrds"] is True, "the release must not own the CRDs"
+    assert crds.urn in calico.dependencies, "the release waits for the CRD chart (all its CRDs)"
+    assert {full.by_name("c1-calico-namespace").urn, full.by_name("c1-leader-install").urn} <= set(crds.dependencies)
 
 
 def test_oss_flavor() -> None:
@@ -232,15 +245,16 @@ def test_mke_config_optional_and_namespace_created_when_needed() -> None:
     assert build(BASE).find("c1-mke-namespace") is None
 
 
-def test_calico_3_32_installs_the_crd_chart_first() -> None:
+def test_calico_3_32_takes_its_crds_from_the_crd_chart() -> None:
     rec = build(replace(BASE, calico=CalicoArgs(version="v3.32.1")))
-    crds = release(rec, "c1-calico-crds")
+    crds = rec.by_name("c1-calico-crds", CHART)
     assert crds.inputs["chart"] == "crd.projectcalico.org.v1"
     assert crds.inputs["version"] == "v3.32.1"
     assert crds.inputs["repositoryOpts"]["repo"] == "https://docs.tigera.io/calico/charts"
-    assert rec.depends_on(release(rec, "c1-calico"), crds)
-    assert not rec.depends_on(crds, release(rec, "c1-calico"))
-    assert rec.depends_on(crds, "c1-leader-install")
+    assert crds.urn in release(rec, "c1-calico").dependencies
+    assert release(rec, "c1-calico").urn not in crds.dependencies
+    assert rec.by_name("c1-leader-install").urn in crds.dependencies
+    assert rec.find("c1-calico-crds", RELEASE) is None
 
 
 def test_profile_violation_fails_before_any_release() -> None:
@@ -296,6 +310,9 @@ def test_releases_pull_from_the_chart_registry_with_secret_credentials(
         assert rel.is_secret_input("repositoryOpts.password") and rel.is_secret_input("repositoryOpts.username")
         assert opts["caFile"] == "/etc/ssl/registry-ca.pem"
         assert any(airgap.by_urn(u).type == SECRET for u in rel.dependencies), f"{name} must wait for its pull secret"
+    crds = airgap.by_name("c1-calico-crds", CHART)
+    assert crds.inputs["chart"] == "oci://registry.local/mke/tigera-operator"
+    assert crds.inputs["repositoryOpts"]["password"] == PASSWORD and crds.is_secret_input("repositoryOpts.password")
 
 
 def test_image_registry_applied_to_every_chart(airgap: Recording) -> None:

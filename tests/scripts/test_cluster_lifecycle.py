@@ -123,6 +123,10 @@ def test_token_join_confirm_worker(cluster, cp1):
     assert install == [
         ("install worker --token-file /var/lib/mke4k/tmp/join-token --kubelet-extra-args=--hostname-override=w1")
     ]
+    [handed] = [c["files"] for c in w1.calls() if c["argv"][0] == "install"]
+    assert handed == {"/var/lib/mke4k/tmp/join-token": {"mode": "0o600", "dir_mode": "0o700"}}, (
+        "the token file k0s reads must be 0600 in a 0700 directory"
+    )
 
     # Not Ready (no CNI yet) must not block the confirmation.
     assert "NotReady" in cp1.k0s("kubectl", "get", "node", "w1").stdout
@@ -421,3 +425,32 @@ def test_handing_the_bootstrap_role_over_then_removing_the_old_bootstrap(cluster
     assert reset.returncode == 0, reset
     assert list(cluster.state()["etcd_members"]) == ["cp2"]
     assert "cp1" not in cluster.state()["nodes"]
+
+
+def join_controller_whose_api_is_late(cluster, cp1, readyz_calls: int, timeout: int):
+    """Join cp2 as a controller while its API answers /readyz only after ``readyz_calls`` calls."""
+    cp2 = cluster.host("cp2")
+    cluster.stage(cp2)
+    cluster.write_config(cp2)
+    token = cluster.token(cp1, "controller")
+    cluster.knobs(readyz_delay_calls=readyz_calls)
+    join = cp2.run(
+        "join_node.sh", stdin=token, ROLE="controller+worker", NODE_NAME="cp2", READY_TIMEOUT_SECONDS=timeout
+    )
+    return cp2, join
+
+
+def test_a_joining_controller_counts_as_joined_only_once_its_api_answers(cluster, cp1):
+    """join_node.sh waits for the controller's /readyz, not only for k0s to run."""
+    cp2, join = join_controller_whose_api_is_late(cluster, cp1, readyz_calls=3, timeout=20)
+    assert join.returncode == 0, join
+    readyz = [c for c in cp2.calls() if c["argv"][:2] == ["kubectl", "get"] and "--raw=/readyz" in c["argv"]]
+    assert [c["exit"] for c in readyz][-1] == 0 and any(c["exit"] != 0 for c in readyz), (
+        "it polled /readyz until the API answered"
+    )
+
+
+def test_a_joined_controller_whose_api_never_answers_fails_the_join(cluster, cp1):
+    _, join = join_controller_whose_api_is_late(cluster, cp1, readyz_calls=1000, timeout=2)
+    assert join.returncode != 0
+    assert "did not report running with a ready API within 2s" in join.stderr

@@ -98,6 +98,8 @@ def test_upgrade_worker_uses_the_kubeconfig_from_stdin(cluster, cp1):
         "kubectl uncordon",
     ]
     assert all("--kubeconfig" in c["argv"] for c in calls if c["argv"][0] == "kubectl")
+    modes = {(f["mode"], f["dir_mode"]) for c in calls for f in c["files"].values()}
+    assert modes == {("0o600", "0o700")}, "the admin kubeconfig must be 0600 in a 0700 directory"
     assert w1.listdir("/var/lib/mke4k/tmp") == [], "the kubeconfig file must be removed"
     assert "client-key-data" not in result.stdout + result.stderr
 

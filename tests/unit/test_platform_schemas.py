@@ -7,17 +7,15 @@ injected so typos fail (see tests/support/schemas.py).
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 import yaml
 
 from components.platform.values import (
     calico_felix_spec,
     calico_installation_spec,
-    render_calico_values,
     render_kcm_values,
 )
+from tests.support.rendered import kcm_airgap, rendered_calico
 from tests.support.schemas import (
     crd_validator,
     errors,
@@ -27,19 +25,6 @@ from tests.support.schemas import (
 
 CALICO_VERSIONS = ("v3.30.2", "v3.31.7", "v3.32.1")
 KCM_VERSIONS = ("v1.2.0", "v1.11.4")
-
-
-def rendered_calico(version: str, **kwargs: Any) -> dict[str, Any]:
-    """Calico values as the program renders them (MKE 4k defaults, with airgap extras)."""
-    return render_calico_values(
-        version=version,
-        pod_cidr="192.168.0.0/16",
-        vxlan_port=4789,
-        vxlan_vni=4096,
-        image_registry="registry.local/mke",
-        pull_secret_names=["mke4k-registry-credentials"],
-        **kwargs,
-    )
 
 
 @pytest.mark.parametrize("version", CALICO_VERSIONS)
@@ -103,18 +88,6 @@ KCM_CASES = [
     pytest.param("v1.2.0", "enterprise", "1.2.3", id="enterprise-1.2.3-vs-kcm-1.2.0"),
     pytest.param("v1.11.4", "oss", "1.11.4", id="oss-1.11.4"),
 ]
-
-
-def kcm_airgap(flavor: str, version: str) -> dict[str, Any]:
-    """KCM values with every airgap option set."""
-    return render_kcm_values(
-        flavor=flavor,
-        version=version,
-        image_registry="registry.local/k0rdent",
-        chart_registry="oci://registry.local/k0rdent/charts",
-        pull_secret_name="mke4k-registry-credentials",
-        ca_secret_name="mke4k-registry-ca",
-    )
 
 
 @pytest.mark.parametrize(("schema_version", "flavor", "version"), KCM_CASES)

@@ -20,7 +20,7 @@ from components.platform.values import (
     calico_needs_crd_chart,
     chart_location,
     deep_merge,
-    kcm_values_layout,
+    kcm_values_layouts,
     parse_version,
     registry_host,
     render_calico_values,
@@ -368,29 +368,47 @@ def test_chart_location_airgap_override() -> None:
     assert (mirrored.chart, mirrored.repo) == ("oci://reg.local/charts/kcm", None)
 
 
+def test_chart_location_from_a_helm_repository_mirror() -> None:
+    # An http(s) chart registry is a Helm repository: charts by name, the repo replaced.
+    kcm = chart_location("oci://ghcr.io/k0rdent/kcm/charts/kcm", None, "http://127.0.0.1:8879/charts")
+    assert (kcm.chart, kcm.repo) == ("kcm", "http://127.0.0.1:8879/charts")
+    calico = chart_location("tigera-operator", "https://docs.tigera.io/calico/charts", "https://mirror.local")
+    assert (calico.chart, calico.repo) == ("tigera-operator", "https://mirror.local")
+
+
 def test_deep_merge_replaces_lists_and_merges_maps() -> None:
     assert deep_merge({"a": {"b": 1, "c": [1]}}, {"a": {"c": [2], "d": 3}}) == {"a": {"b": 1, "c": [2], "d": 3}}
 
 
 @pytest.mark.parametrize(
-    ("flavor", "version", "layout"),
+    ("flavor", "version", "layouts"),
     [
-        ("oss", "1.2.0", "legacy"),
-        ("oss", "1.3.2", "legacy"),
-        ("oss", "1.5.0", "regional"),
-        ("oss", "1.11.4", "regional"),
-        ("enterprise", "1.2.3", "regional"),
-        ("enterprise", "1.1.0", "legacy"),
+        ("oss", "1.2.0", ("legacy",)),
+        ("oss", "1.3.0", ("telemetry-block",)),
+        ("oss", "1.4.2", ("telemetry-block",)),
+        ("oss", "1.5.0", ("regional",)),
+        ("oss", "1.11.4", ("regional",)),
+        ("enterprise", "1.2.3", ("legacy", "telemetry-block", "regional")),
+        ("enterprise", "1.3.2", ("legacy", "telemetry-block", "regional")),
+        ("enterprise", "1.5.0", ("regional",)),
     ],
 )
-def test_kcm_layout(flavor: str, version: str, layout: str) -> None:
-    assert kcm_values_layout(flavor, version) == layout
+def test_kcm_layouts(flavor: str, version: str, layouts: tuple[str, ...]) -> None:
+    assert kcm_values_layouts(flavor, version) == layouts
 
 
-def test_kcm_telemetry_off_by_default() -> None:
-    assert render_kcm_values(flavor="oss", version="1.2.0")["controller"]["enableTelemetry"] is False
-    assert render_kcm_values(flavor="oss", version="1.11.4")["regional"]["telemetry"]["mode"] == "disabled"
-    assert render_kcm_values(flavor="enterprise", version="1.2.3")["regional"]["telemetry"]["mode"] == "disabled"
+def test_kcm_telemetry_off_in_every_form_the_chart_version_reads() -> None:
+    assert render_kcm_values(flavor="oss", version="1.2.0") == {"controller": {"enableTelemetry": False}}
+    assert render_kcm_values(flavor="oss", version="1.3.0") == {
+        "controller": {"enableTelemetry": False},
+        "telemetry": {"mode": "disabled"},
+    }
+    assert render_kcm_values(flavor="oss", version="1.11.4") == {"regional": {"telemetry": {"mode": "disabled"}}}
+    assert render_kcm_values(flavor="enterprise", version="1.2.3") == {
+        "controller": {"enableTelemetry": False},
+        "regional": {"telemetry": {"mode": "disabled"}},
+        "telemetry": {"mode": "disabled"},
+    }
 
 
 def test_kcm_user_values_win() -> None:
@@ -413,7 +431,6 @@ def test_kcm_airgap_values() -> None:
     )
     assert values["controller"]["globalRegistry"] == "reg.local/k0rdent-enterprise"
     assert values["image"]["repository"] == "reg.local/k0rdent-enterprise/kcm-controller"
-    assert values["global"]["registry"] == "reg.local/k0rdent-enterprise"
     assert values["controller"]["templatesRepoURL"] == "oci://reg.local/k0rdent-enterprise/charts"
     assert values["controller"]["registryCredsSecret"] == "creds"
     assert values["controller"]["registryCertSecret"] == "ca"
@@ -426,6 +443,11 @@ def test_kcm_airgap_values() -> None:
     )
     assert "global" not in legacy and "imagePullSecrets" not in legacy
     assert legacy["image"]["repository"] == "reg.local/k0rdent/kcm/controller"
+    regional = render_kcm_values(
+        flavor="oss", version="1.11.4", image_registry="reg.local/k0rdent", pull_secret_name="c"
+    )
+    assert "image" not in regional, "from 1.5 controller.globalRegistry names the controller image"
+    assert regional["imagePullSecrets"] == [{"name": "c"}] and "global" not in regional
 
 
 def test_mke_operator_values_keys_are_configurable() -> None:

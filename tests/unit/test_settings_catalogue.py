@@ -95,6 +95,11 @@ CASES: dict[str, Case] = {
     ),
     "registry_credentials": (static_baseline, lambda r: at(r, "registry", {"username": "u", "password": "p"}), "error"),
     "registry_ca_file": (static_baseline, lambda r: at(r, "registry.caFile", "missing-ca.pem"), "error"),
+    "calico_values_schema": (
+        static_baseline,
+        lambda r: at(r, "calico.values", {"installation": {"calicoNetwrk": {}}}),
+        "error",
+    ),
     "registry_mirror_settings": (static_baseline, lambda r: at(r, "registry.mirroredRegistries", ["quay.io"]), "error"),
     "registry_one_ca": (
         lambda: at(

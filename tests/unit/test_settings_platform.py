@@ -48,7 +48,7 @@ def test_credentials_without_a_registry_are_refused() -> None:
         ("imageRegistry", "registry.example.com/mke/", "trailing '/'"),
         ("imageRegistry", "registry example.com/mke", "whitespace"),
         ("imageRegistry", "registry.example.com:99999/mke", "invalid port"),
-        ("chartRegistry", "https://registry.example.com/mke", "not an oci:// reference"),
+        ("chartRegistry", "registry.example.com/mke", "neither an oci:// registry nor an http(s):// Helm"),
         ("chartRegistry", "oci://registry.example.com/mke/", "trailing '/'"),
         ("chartRegistry", "oci://https://registry.example.com/mke", "carries a scheme"),
         ("chartRegistry", "oci://registry_example/mke", "not a valid host name"),

@@ -527,6 +527,24 @@ def test_registry_credentials_go_together(given_key: str) -> None:
     single_issue(at(raw, f"registry.{given_key}", "x"), "registry.password", "username and password")
 
 
+@pytest.mark.parametrize("url", ["oci://reg.local/charts", "http://127.0.0.1:8879", "https://charts.local/mke"])
+def test_chart_registry_is_an_oci_registry_or_a_helm_repository(url: str) -> None:
+    assert load(at(static_baseline(), "registry.chartRegistry", url)).registry.chart_registry == url
+
+
+@pytest.mark.parametrize(
+    ("url", "phrase"),
+    [
+        ("reg.local/charts", "neither an oci:// registry nor an http(s):// Helm repository"),
+        ("ftp://reg.local", "neither an oci:// registry nor an http(s):// Helm repository"),
+        ("oci://reg.local/charts/", "trailing '/'"),
+        ("https://reg.local/charts/", "trailing '/'"),
+    ],
+)
+def test_chart_registry_needs_a_scheme_and_no_trailing_slash(url: str, phrase: str) -> None:
+    single_issue(at(static_baseline(), "registry.chartRegistry", url), "registry.chartRegistry", phrase)
+
+
 def test_mke_config_with_operator_disabled() -> None:
     """An MkeConfig needs mke-operator to reconcile it."""
     raw = at(at(static_baseline(), "mke", {"monitoring": {}}), "mkeOperator.enabled", False)

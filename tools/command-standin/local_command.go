@@ -13,50 +13,20 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
-type localCommand struct{}
-
-func (localCommand) inputKeys() []string {
-	return []string{
+var localCommand = commandKind{
+	keys: []string{
 		"create", "update", "delete", "stdin", "triggers", "logging", "environment",
 		"addPreviousOutputInEnv", "dir", "interpreter",
-	}
+	},
+	exec: runLocal,
 }
 
-func (k localCommand) create(ctx context.Context, r *request, ins resource.PropertyMap) (resource.PropertyMap, error) {
-	return k.run(ctx, r, ins, "create", "", "")
-}
-
-func (k localCommand) update(
-	ctx context.Context, r *request, olds, news resource.PropertyMap,
-) (resource.PropertyMap, error) {
-	step := "create"
-	if v, ok := news["update"]; ok && !v.IsNull() {
-		step = "update"
-	}
-	p := plain(olds)
-	return k.run(ctx, r, news, step, str(p, "stdout"), str(p, "stderr"))
-}
-
-func (k localCommand) delete(ctx context.Context, r *request, state resource.PropertyMap) error {
-	if _, ok := stringOf(plain(state), "delete"); !ok {
-		return nil
-	}
-	p := plain(state)
-	_, err := k.run(ctx, r, state, "delete", str(p, "stdout"), str(p, "stderr"))
-	return err
-}
-
-// run runs the command stored under `step` with /bin/sh -c (or `interpreter`), in `dir`
-// (default: the provider's working directory, the project's), with the runner's
-// environment plus `environment` (and the previous outputs unless turned off).
-func (k localCommand) run(
-	ctx context.Context, r *request, ins resource.PropertyMap, step, prevStdout, prevStderr string,
-) (resource.PropertyMap, error) {
-	p := plain(ins)
-	command, ok := stringOf(p, step)
-	if !ok {
-		return withOutputs(k, ins, prevStdout, prevStderr), nil
-	}
+// runLocal runs command with /bin/sh -c (or `interpreter`), in `dir` (default: the
+// provider's working directory, the project's), with the runner's environment plus
+// `environment` (and the previous outputs unless turned off).
+func runLocal(
+	ctx context.Context, r *request, p resource.PropertyMap, command, prevStdout, prevStderr string,
+) (string, string, error) {
 	args := []string{"/bin/sh", "-c"}
 	if v, ok := p["interpreter"]; ok && v.IsArray() && len(v.ArrayValue()) > 0 {
 		args = args[:0]
@@ -86,12 +56,8 @@ func (k localCommand) run(
 	if stdin := str(p, "stdin"); stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
-	stdout, stderr, err := streamed(ctx, r, str(p, "logging"), command, func(out, errOut io.Writer) error {
+	return streamed(ctx, r, str(p, "logging"), command, func(out, errOut io.Writer) error {
 		cmd.Stdout, cmd.Stderr = out, errOut
 		return cmd.Run()
 	})
-	if err != nil {
-		return nil, err
-	}
-	return withOutputs(k, ins, stdout, stderr), nil
 }

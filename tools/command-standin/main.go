@@ -58,8 +58,8 @@ type kind interface {
 }
 
 var kinds = map[string]kind{
-	"command:remote:Command":      remoteCommand{},
-	"command:local:Command":       localCommand{},
+	"command:remote:Command":      remoteCommand,
+	"command:local:Command":       localCommand,
 	"command:remote:CopyToRemote": copyToRemote{},
 }
 

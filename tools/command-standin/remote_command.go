@@ -20,70 +20,37 @@ const (
 	envPreviousStderr = "PULUMI_COMMAND_STDERR"
 )
 
-type remoteCommand struct{}
-
-func (remoteCommand) inputKeys() []string {
-	return []string{
+var remoteCommand = commandKind{
+	keys: []string{
 		"connection", "create", "update", "delete", "stdin", "triggers",
 		"logging", "environment", "addPreviousOutputInEnv",
-	}
+	},
+	exec: runRemote,
 }
 
-func (k remoteCommand) create(ctx context.Context, r *request, ins resource.PropertyMap) (resource.PropertyMap, error) {
-	return k.run(ctx, r, ins, "create", "", "")
-}
-
-// update runs `update`, else `create`; the previous outputs are offered to the host.
-func (k remoteCommand) update(
-	ctx context.Context, r *request, olds, news resource.PropertyMap,
-) (resource.PropertyMap, error) {
-	step := "create"
-	if v, ok := news["update"]; ok && !v.IsNull() {
-		step = "update"
-	}
-	p := plain(olds)
-	return k.run(ctx, r, news, step, str(p, "stdout"), str(p, "stderr"))
-}
-
-// delete runs `delete` (when set) with the stored connection, stdin and outputs.
-func (k remoteCommand) delete(ctx context.Context, r *request, state resource.PropertyMap) error {
-	if _, ok := stringOf(plain(state), "delete"); !ok {
-		return nil
-	}
-	p := plain(state)
-	_, err := k.run(ctx, r, state, "delete", str(p, "stdout"), str(p, "stderr"))
-	return err
-}
-
-// run runs the command stored under `step`; the result is the inputs plus stdout/stderr.
-func (k remoteCommand) run(
-	ctx context.Context, r *request, ins resource.PropertyMap, step, prevStdout, prevStderr string,
-) (resource.PropertyMap, error) {
-	p := plain(ins)
-	command, ok := stringOf(p, step)
-	if !ok {
-		// The real provider runs nothing (and dials nothing) when the command is not set.
-		return withOutputs(k, ins, prevStdout, prevStderr), nil
-	}
+// runRemote runs command over SSH with the connection's settings.
+func runRemote(
+	ctx context.Context, r *request, p resource.PropertyMap, command, prevStdout, prevStderr string,
+) (string, string, error) {
 	connVal, ok := p["connection"]
 	if !ok || !connVal.IsObject() {
-		return nil, fmt.Errorf("connection is required")
+		return "", "", fmt.Errorf("connection is required")
 	}
 	client, err := dial(ctx, r, connVal.ObjectValue())
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	defer client.Close()
 	session, err := client.NewSession()
 	if err != nil {
-		return nil, err
+		return "", "", err
 	}
 	defer session.Close()
 
 	for key, value := range environmentOf(p) {
 		if err := session.Setenv(key, value); err != nil {
 			r.log(ctx, diag.Error, setenvMessage(key))
-			return nil, fmt.Errorf("could not set environment variable %q: %w", key, err)
+			return "", "", fmt.Errorf("could not set environment variable %q: %w", key, err)
 		}
 	}
 	if boolOf(p, "addPreviousOutputInEnv", true) {
@@ -99,14 +66,10 @@ func (k remoteCommand) run(
 	if stdin := str(p, "stdin"); stdin != "" {
 		session.Stdin = strings.NewReader(stdin)
 	}
-	stdout, stderr, err := streamed(ctx, r, str(p, "logging"), command, func(out, errOut io.Writer) error {
+	return streamed(ctx, r, str(p, "logging"), command, func(out, errOut io.Writer) error {
 		session.Stdout, session.Stderr = out, errOut
 		return session.Run(command)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return withOutputs(k, ins, stdout, stderr), nil
 }
 
 // streamed runs run(stdout, stderr), sending every line the `logging` mode selects to the

@@ -14,6 +14,7 @@ from components.release_matrix import load_matrix
 from ..errors import Issue
 from ..root import Settings
 from .base import Context
+from .versions import resolved_calico_version
 
 CALICO_VALUES = "calico.values"
 _PEM_CERTIFICATE = re.compile(r"-----BEGIN CERTIFICATE-----\s+[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
@@ -42,6 +43,19 @@ def calico_profile_values(s: Settings, _: Context) -> Iterable[Issue]:
             f"remove it from mke4k:{CALICO_VALUES} (or set it to {error.required!r}); the network profile is "
             "set from mke4k:network.",
         )
+
+
+def calico_values_schema(s: Settings, _: Context) -> Iterable[Issue]:
+    """calico.values installation/defaultFelixConfiguration hold only fields the Calico CRDs of that version know."""
+    version = resolved_calico_version(s)
+    if not (s.runs("platform") and s.calico.enabled and s.calico.values and version):
+        return
+    # Imported here: the platform package is heavy to import and only the platform rules need it.
+    from components.platform.calico_schema import calico_values_problems
+
+    for problem in calico_values_problems(s.calico.values, version, key_prefix=CALICO_VALUES):
+        text, _, fix = problem.problem.partition(" Fix: ")
+        yield Issue(problem.key, text if text.endswith(".") else f"{text}.", fix or "remove it or correct its name.")
 
 
 def mke_config_needs_operator(s: Settings, _: Context) -> Iterable[Issue]:
@@ -159,6 +173,7 @@ def mirror_knows_every_image(s: Settings, _: Context) -> Iterable[Issue]:
 
 RULES = (
     calico_profile_values,
+    calico_values_schema,
     mke_config_needs_operator,
     registry_credentials,
     registry_ca_file,

@@ -1,0 +1,1 @@
+"""Command-line tools of the project (run as scripts; importable for tests and benchmarks)."""
