@@ -22,10 +22,10 @@ from components.backup_bucket import BackupBucket
 from components.hosts import build_hosts
 from components.hosts.naming import base_tags
 from components.hosts.node import Hosts
-from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY, export_hosts
+from components.hosts.outputs import export_hosts
 from components.k0s.cluster import K0sCluster
 from components.k0s.from_settings import k0s_cluster_args
-from components.k0s.provider import cluster_provider
+from components.k0s.from_stack import KUBECONFIG, LEADER, NODE_NAMES, k0s_from_stack, refuse_removing_members
 from components.platform import Platform
 from components.platform.from_settings import platform_args
 from components.previous_deployment import (
@@ -36,16 +36,10 @@ from components.previous_deployment import (
     PreviousDeployment,
     choose_bootstrap,
     network_output,
-    planned_controllers,
-    planned_gone,
     read_previous,
 )
 from components.settings import Settings
-
-KUBECONFIG = "kubeconfig"
-LEADER = "leader"
-NODE_NAMES = "nodeNames"
-"""The nodes in the cluster (marked-gone ones excluded): a machines stack reads it before removing one."""
+from components.settings.rules.nodes import gone_names, planned_controller_names, planned_node_names
 
 
 class MkeCluster(pulumi.ComponentResource):
@@ -62,9 +56,12 @@ class MkeCluster(pulumi.ComponentResource):
         previous: PreviousDeployment | None = None
         if settings.runs("k0s"):
             previous = read_previous(settings)  # a read-only reference; raises before any change
-            planned = planned_controllers(settings)
+            planned = planned_controller_names(settings)
             if planned is not None:
-                bootstrap = choose_bootstrap(settings, planned, previous, planned_gone(settings))
+                bootstrap = choose_bootstrap(settings, planned, previous, frozenset(gone_names(settings)))
+        elif settings.runs("hosts"):  # a machines stack: refuse to remove a machine a cluster still uses
+            machines, key = planned_node_names(settings)
+            refuse_removing_members(settings, machines, key)
         super().__init__("mke4k:index:MkeCluster", name, None, opts)
         self._settings = settings
         child = pulumi.ResourceOptions(parent=self)
@@ -94,7 +91,7 @@ class MkeCluster(pulumi.ComponentResource):
             provider, leader, ready = self.k0s.provider, self.k0s.leader_connection, self.k0s.ready
         if settings.runs("platform"):
             if provider is None or leader is None:
-                provider, leader = self._k0s_from_stack(settings, child)
+                self.kubeconfig, provider, leader = k0s_from_stack(settings, child)
             self.platform = Platform(name, platform_args(settings, provider, leader, ready), child)
         self.register_outputs({})
 
@@ -107,42 +104,6 @@ class MkeCluster(pulumi.ComponentResource):
         name = settings.cluster.name
         tags = base_tags(name, pulumi.get_stack(), settings.cluster.tags)
         return BackupBucket(name, s3, tags=tags, region=settings.hosts.aws.region, opts=opts).name
-
-    def _k0s_from_stack(
-        self, settings: Settings, opts: pulumi.ResourceOptions
-    ) -> tuple[kubernetes.Provider, remote.ConnectionArgs]:
-        """The kubeconfig and leader SSH access exported by the stack that runs the k0s layer."""
-        name = settings.cluster.name
-        reference = pulumi.StackReference(f"{name}-k0s-stack", stack_name=settings.layers.from_stack, opts=opts)
-        self.kubeconfig = pulumi.Output.secret(reference.require_output(KUBECONFIG))
-        leader = reference.require_output(LEADER)
-        key = pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY))
-        ssh = settings.ssh
-        proxy = pulumi.Output.all(leader, reference.get_output(BASTION), key).apply(
-            lambda values: (
-                {
-                    "host": values[1]["address"],
-                    "port": values[1]["port"],
-                    "user": values[1]["user"],
-                    "private_key": values[2],
-                    "dial_error_limit": ssh.dial_error_limit,
-                    "per_dial_timeout": ssh.per_dial_timeout,
-                }
-                if values[0].get("useBastion") and values[1]
-                else None
-            )
-        )
-        connection = remote.ConnectionArgs(
-            host=leader.apply(lambda value: value["address"]),
-            port=leader.apply(lambda value: value["port"]),
-            user=leader.apply(lambda value: value["user"]),
-            private_key=key,
-            dial_error_limit=ssh.dial_error_limit,
-            per_dial_timeout=ssh.per_dial_timeout,
-            proxy=proxy,
-        )
-        provider = cluster_provider(name, self.kubeconfig, opts)
-        return provider, connection
 
     def export(self) -> None:
         """Export the outputs of every layer this stack runs (and what the next stack needs)."""

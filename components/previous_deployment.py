@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pulumi
 
-from components.hosts.naming import plan_nodes
 from components.hosts.stack import read_plain_output
 from components.k0s.from_settings import archive_sha256
-from components.settings import CONTROLLER_ROLES, Issue, Settings, SettingsError
+from components.settings import Issue, Settings, SettingsError
 from components.settings.k0s import K0S_VERSION_PATTERN
 
 BOOTSTRAP_CONTROLLER = "bootstrapController"
@@ -182,23 +181,3 @@ def _network_issues(settings: Settings, previous: PreviousDeployment) -> list[Is
                 )
             )
     return issues
-
-
-def planned_gone(settings: Settings) -> frozenset[str]:
-    """Names marked gone in this stack's settings (the stack source may add the machines stack's own)."""
-    hosts = settings.hosts
-    if hosts.source == "static":
-        return frozenset(host.name for host in hosts.static.hosts if host.gone)
-    if hosts.source == "aws":
-        return frozenset(hosts.aws.gone)
-    return frozenset(hosts.stack.gone)
-
-
-def planned_controllers(settings: Settings) -> list[str] | None:
-    """Controller names known from settings alone (None for the stack source: read from it)."""
-    if settings.hosts.source == "static":
-        return [host.name for host in settings.hosts.static.hosts if host.role in CONTROLLER_ROLES]
-    if settings.hosts.source == "aws":
-        controllers = settings.hosts.aws.controllers
-        return [node.name for node in plan_nodes(controllers.count, controllers.role, 0, 1)]
-    return None

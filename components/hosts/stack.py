@@ -85,17 +85,20 @@ def stack_hosts(settings: Settings, opts: pulumi.ResourceOptions | None = None) 
         raise SettingsError([Issue(FROM_STACK_KEY, "the stack source needs a stack to read.", "set it.")])
     reference = pulumi.StackReference(resource_name(settings.cluster.name, "hosts-stack"), stack_name=stack, opts=opts)
     plain = _plain_nodes(stack, read_plain_output(reference, NODES))
-    unknown = sorted(set(settings.hosts.stack.gone) - {item["name"] for item in plain})
-    if unknown:
-        raise SettingsError(
-            [
-                Issue(
-                    "hosts.stack.gone",
-                    f"{', '.join(repr(n) for n in unknown)} is not a node of stack '{stack}'.",
-                    f"list only its nodes: {', '.join(sorted(item['name'] for item in plain))}.",
-                )
-            ]
+    names = sorted(item["name"] for item in plain)
+    lists = {"hosts.stack.gone": settings.hosts.stack.gone, "hosts.stack.exclude": settings.hosts.stack.exclude}
+    issues = [
+        Issue(
+            key,
+            f"{', '.join(repr(n) for n in unknown)} is not a node of stack '{stack}'.",
+            f"list only its nodes: {', '.join(names)}.",
         )
+        for key, listed in lists.items()
+        if (unknown := sorted(set(listed) - set(names)))
+    ]
+    if issues:
+        raise SettingsError(issues)
+    plain = [item for item in plain if item["name"] not in settings.hosts.stack.exclude]
     nodes_output = reference.require_output(NODES)
     nodes = [
         Node(

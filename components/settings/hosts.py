@@ -210,6 +210,12 @@ class StackHostsSettings(SettingsModel):
         "them and their membership is removed on the bootstrap controller, as "
         "mke4k:hosts.static.hosts[].gone (a `gone: true` exported by the machines stack counts too).",
     )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Node names of the machines stack this cluster does not use: an excluded node leaves the "
+        "cluster like a host deleted from a static list (drain, Node deleted, etcd leave, k0s reset over SSH). "
+        "The first step of removing a machine across stacks (docs/operations.md, 'Removal across stacks').",
+    )
 
 
 class HostsSettings(SettingsModel):

@@ -49,6 +49,13 @@ class LayersSettings(SettingsModel):
         description="Stack (org/project/stack) that runs the layers below the lowest one run here; "
         "its outputs (nodes, apiAddress, sshPrivateKey, kubeconfig, leader) are read with a StackReference.",
     )
+    used_by: list[str] = Field(
+        default_factory=list,
+        description="A machines stack (runs the hosts layer, not k0s): the stacks (org/project/stack) that build "
+        "the cluster on its machines. Before anything runs, each one's nodeNames output is read, and removing a "
+        "machine that is still a node there is refused with the order to follow (docs/operations.md, "
+        "'Removal across stacks').",
+    )
 
 
 class Settings(SettingsModel):

@@ -215,3 +215,15 @@ def test_the_stack_source_marks_nodes_gone_by_name_and_refuses_unknown_names() -
     raw["hosts"]["stack"]["gone"] = ["w9"]
     with pytest.raises(SettingsError, match=r"mke4k:hosts\.stack\.gone: 'w9' is not a node of stack"):
         run(raw, resource_outputs=outputs)
+
+
+def test_an_excluded_node_leaves_this_cluster_and_unknown_names_are_refused() -> None:
+    _, _, exported = run(STATIC)
+    outputs = {f"{settings_for(STACK).cluster.name}-hosts-stack": stack_reference_outputs(exported["outputs"])}
+    raw = copy.deepcopy(STACK)
+    raw["hosts"] = {"stack": {"exclude": ["w2"]}}
+    _, downstream, _ = run(raw, resource_outputs=outputs)
+    assert [n.name for n in downstream.nodes] == ["m1", "m2", "m3", "w1"]
+    raw["hosts"]["stack"]["exclude"] = ["w9"]
+    with pytest.raises(SettingsError, match=r"mke4k:hosts\.stack\.exclude: 'w9' is not a node of stack"):
+        run(raw, resource_outputs=outputs)

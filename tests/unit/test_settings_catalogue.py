@@ -42,6 +42,7 @@ CASES: dict[str, Case] = {
     "layer_list": (static_baseline, lambda r: at(r, "layers.run", ["hosts", "platform"]), "error"),
     "lower_layers_source": (static_baseline, lambda r: at(r, "layers.run", ["k0s", "platform"]), "error"),
     "mke4_file_supplies_hosts": (static_baseline, lambda r: at(r, "mke4ConfigFile", "three-managers.yaml"), "error"),
+    "cross_stack_lists": (static_baseline, lambda r: at(r, "layers.usedBy", ["acme/mke4k/cluster"]), "error"),
     "controller_count": (static_baseline, lambda r: at(r, "hosts.static.hosts.3.role", "controller"), "error"),
     "gone_hosts": (aws_baseline, lambda r: at(r, "hosts.aws.gone", ["worker-9"]), "error"),
     "unique_hosts": (static_baseline, lambda r: at(r, "hosts.static.hosts.4.name", "worker-1"), "error"),

@@ -84,4 +84,34 @@ def mke4_file_supplies_hosts(s: Settings, context: Context) -> Iterable[Issue]:
         )
 
 
-RULES = (mke_release, layer_list, lower_layers_source, mke4_file_supplies_hosts)
+def cross_stack_lists(s: Settings, _: Context) -> Iterable[Issue]:
+    """layers.usedBy is for a machines stack; hosts.stack.gone/exclude for a stack that reads one, disjoint."""
+    if s.layers.used_by and not (s.runs("hosts") and not s.runs("k0s")):
+        yield Issue(
+            "layers.usedBy",
+            "names the stacks that build a cluster on this stack's machines, but this stack "
+            + ("runs the k0s layer itself." if s.runs("k0s") else "does not run the hosts layer."),
+            "set it only on a machines stack (layers.run: [hosts]); remove it here.",
+        )
+    for name in s.layers.used_by:
+        if not name.strip() or any(ch.isspace() for ch in name):
+            yield Issue("layers.usedBy", f"'{name}' is not a stack name.", "write it as org/project/stack.")
+    stack = s.hosts.stack
+    if hosts_source(s) != "stack":
+        for key, names in (("hosts.stack.gone", stack.gone), ("hosts.stack.exclude", stack.exclude)):
+            if names:
+                yield Issue(
+                    key,
+                    f"lists {', '.join(names)}, but this stack's machines do not come from another stack.",
+                    "remove it; mark a machine of this stack gone with its own setting "
+                    "(hosts.static.hosts[].gone, hosts.aws.gone).",
+                )
+    for name in sorted(set(stack.gone) & set(stack.exclude)):
+        yield Issue(
+            "hosts.stack.exclude",
+            f"'{name}' is also in hosts.stack.gone.",
+            "list a node in one of them: exclude for a machine that still answers (it is reset), gone for a dead one.",
+        )
+
+
+RULES = (mke_release, layer_list, lower_layers_source, mke4_file_supplies_hosts, cross_stack_lists)

@@ -126,6 +126,15 @@ def planned_controller_names(s: Settings) -> list[str] | None:
     return None
 
 
+def planned_node_names(s: Settings) -> tuple[list[str], str]:
+    """Every node name of this stack's own machines (gone ones included) and the key that lists them."""
+    if hosts_source(s) == "aws":
+        return aws_node_names(s), "hosts.aws"
+    if hosts_source(s) == "static":
+        return [h.name for h in s.hosts.static.hosts], "hosts.static.hosts"
+    return [], "hosts.source"
+
+
 def kubelet_nodes(s: Settings, _: Context) -> Iterable[Issue]:
     """With the platform layer on, some node runs a kubelet (a worker or controller+worker); all-tainted is a warning."""
     if not s.runs("platform"):

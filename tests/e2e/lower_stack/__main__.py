@@ -2,8 +2,8 @@
 
 A real Pulumi stack standing in for the stack that runs mke4k's k0s layer, for the
 platform end-to-end scenario (tests/e2e/test_platform.py). It exports exactly what
-that stack exports for a platform-only stack (components/cluster.py
-``_k0s_from_stack``): ``kubeconfig`` and ``sshPrivateKey`` (secrets), ``leader``
+that stack exports for a platform-only stack (read by components/k0s/from_stack.py
+``k0s_from_stack``): ``kubeconfig`` and ``sshPrivateKey`` (secrets), ``leader``
 (SSH address of the bootstrap controller) and ``bastion`` (none here). The values
 come from its own config (``lower:*``), set by the test: the kubeconfig of the test
 control plane and the SSH access to a network-namespace test host.
