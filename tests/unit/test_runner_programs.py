@@ -194,8 +194,25 @@ def test_no_cluster_yet_saves_nothing(runner: Runner, tmp_path: Path):
     directory = tmp_path / "backups"
     result = runner.run(BACKUP, backup_args("echo 'mke4k: [c1 backup] nothing to back up' >&2", directory))
     assert result.returncode == 0, result.stderr
-    assert values(result.stdout) == {"archive": ""}
+    assert values(result.stdout) == {"archive": "", "plan": "0123456789abcdef"}
     assert list(directory.iterdir()) == []
+
+
+def test_an_update_without_a_new_plan_takes_no_backup(runner: Runner, tmp_path: Path):
+    """A key rotation or a new script bundle changes the step's inputs, not what it guards."""
+    source = tmp_path / "remote.tar.gz"
+    source.write_bytes(archive_bytes())
+    directory = tmp_path / "backups"
+    first = runner.run(BACKUP, backup_args(streaming(source), directory))
+    assert first.returncode == 0, first.stderr
+    again = runner.run(BACKUP, backup_args(streaming(source), directory), PULUMI_COMMAND_STDOUT=first.stdout)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout, "the step's outputs stay those of the last backup"
+    assert len(runner.ssh_calls()) == 1 and len(list(directory.iterdir())) == 1
+    assert "no risky change is planned" in again.stderr
+    replanned = first.stdout.replace("plan=0123456789abcdef", "plan=fedcba9876543210")
+    third = runner.run(BACKUP, backup_args(streaming(source), directory), PULUMI_COMMAND_STDOUT=replanned)
+    assert third.returncode == 0 and len(runner.ssh_calls()) == 2, "a new plan backs up again"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,9 @@ The archive never enters the Pulumi state, a command line or the leader's disk b
 
 Files are ``<stack>-<UTC yyyymmddThhmmssZ>-<k0s version>.tar.gz``, mode 0600, in a 0700
 directory. Prints ``archive=``, ``sha256=``, ``bytes=``, ``k0s_version=``, ``s3=`` lines
-(``archive=`` empty when there was no cluster to back up yet).
+(``archive=`` empty when there was no cluster to back up yet) and ``plan=``: an update whose
+``--plan`` digest is the one of the last run (only the key, the script bundle or the S3
+target changed) takes no new backup and repeats the last output.
 """
 
 import argparse
@@ -32,6 +34,9 @@ from ssh_access import add_target_arguments, private_key_file, relay_stderr, req
 VERSION_LINE = re.compile(r"backup of k0s (v\S+)")
 """What backup_etcd.sh says before it streams (the archive's k0s version, for the file name)."""
 GZIP_MAGIC = b"\x1f\x8b"
+PREVIOUS_OUTPUT = "PULUMI_COMMAND_STDOUT"
+"""The step's last stdout, offered by the command provider on an update: its ``plan=`` line says
+whether the change that needed this backup is still the one planned."""
 
 
 def archive_pattern(stack: str) -> re.Pattern[str]:
@@ -132,6 +137,11 @@ def main(argv: list[str], secret: str) -> int:
     parser.add_argument("--s3-kms-key-id", default="")
     parser.add_argument("--plan", default="", help="digest of what the coming change touches (re-runs the step)")
     args = parser.parse_args(argv)
+    previous = os.environ.get(PREVIOUS_OUTPUT, "")
+    if args.plan and f"plan={args.plan}" in previous.splitlines():
+        say(args.label, "no risky change is planned (only how this step reaches the node changed): no new backup")
+        print(previous, end="")
+        return 0
     require_ssh(args.label)
     directory = Path(args.directory).expanduser()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -144,7 +154,7 @@ def main(argv: list[str], secret: str) -> int:
             version = stream_backup(args, key, partial)
         if version is None:
             say(args.label, "no cluster to back up yet (k0s does not run on the bootstrap controller): nothing saved")
-            print("archive=")
+            print(f"archive=\nplan={args.plan}")
             return 0
         members = checked_archive(partial)
         path = directory / archive_name(args.stack, datetime.datetime.now(datetime.UTC), version)
@@ -162,6 +172,7 @@ def main(argv: list[str], secret: str) -> int:
     if uri:
         say(args.label, f"copied to {uri}")
     print(f"archive={path}\nsha256={digest}\nbytes={path.stat().st_size}\nk0s_version={version}\ns3={uri}")
+    print(f"plan={args.plan}")
     return 0
 
 
