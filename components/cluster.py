@@ -18,17 +18,15 @@ import pulumi
 import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
-from components.backup_bucket import BackupBucket
 from components.hosts import build_hosts
 from components.hosts.naming import base_tags
 from components.hosts.node import Hosts
 from components.hosts.outputs import export_hosts
+from components.k0s.backup_bucket import BackupBucket
 from components.k0s.cluster import K0sCluster
 from components.k0s.from_settings import k0s_cluster_args
 from components.k0s.from_stack import KUBECONFIG, LEADER, NODE_NAMES, k0s_from_stack, refuse_removing_members
-from components.platform import Platform
-from components.platform.from_settings import platform_args
-from components.previous_deployment import (
+from components.k0s.previous_deployment import (
     BOOTSTRAP_CONTROLLER,
     NETWORK,
     RESTORED_FROM,
@@ -38,6 +36,8 @@ from components.previous_deployment import (
     network_output,
     read_previous,
 )
+from components.platform import Platform
+from components.platform.from_settings import platform_args
 from components.settings import Settings
 from components.settings.rules.nodes import gone_names, planned_controller_names, planned_node_names
 
