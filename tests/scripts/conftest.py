@@ -63,5 +63,13 @@ def cluster(tmp_path, release):
 
 
 @pytest.fixture
+def cp1(cluster):
+    """A bootstrapped controller (installed without --no-taints: k0s registers it tainted)."""
+    host = cluster.host("cp1")
+    cluster.bootstrap(host)
+    return host
+
+
+@pytest.fixture
 def host(cluster):
     return cluster.host("node1")

@@ -25,12 +25,10 @@ def members(archive: bytes) -> dict[str, bytes]:
         return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
 
 
-@pytest.fixture
-def cp1(cluster):
+@pytest.fixture(autouse=True)
+def cni(cluster):
+    """The CNI reports ready here, so the bootstrapped controller (``cp1``) is Ready."""
     cluster.knobs(cni_ready=True)
-    host = cluster.host("cp1")
-    cluster.bootstrap(host)
-    return host
 
 
 def test_a_backup_streams_the_cluster_and_leaves_nothing_on_the_host(cluster, cp1):

@@ -24,13 +24,6 @@ def token_secret(token: str) -> str:
     return token_parts(token)[1]
 
 
-@pytest.fixture
-def cp1(cluster):
-    host = cluster.host("cp1")
-    cluster.bootstrap(host)
-    return host
-
-
 # ------------------------------------------------------------------ install_controller
 def test_install_controller_waits_for_readyz_then_is_a_no_op(cluster):
     cluster.knobs(readyz_delay_calls=2)

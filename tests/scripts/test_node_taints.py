@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 MASTER = "node-role.kubernetes.io/master:NoSchedule"
 CONTROL_PLANE = "node-role.kubernetes.io/control-plane:NoSchedule"
-
-
-@pytest.fixture
-def cp1(cluster):
-    host = cluster.host("cp1")
-    cluster.bootstrap(host)  # installed without --no-taints: k0s registers the node tainted
-    return host
 
 
 def taints(cluster, node="cp1"):

@@ -33,12 +33,10 @@ def steps(calls):
     return out
 
 
-@pytest.fixture
-def cp1(cluster):
+@pytest.fixture(autouse=True)
+def cni(cluster):
+    """The CNI reports ready here, so the bootstrapped controller (``cp1``) is Ready."""
     cluster.knobs(cni_ready=True)
-    host = cluster.host("cp1")
-    cluster.bootstrap(host)
-    return host
 
 
 def test_upgrade_controller_worker_in_order_then_no_op(cluster, cp1):
