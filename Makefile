@@ -13,10 +13,10 @@ PULUMI_BACKEND_URL ?= file://$(CURDIR)/.cache/state
 export PULUMI_BACKEND_URL
 SCRIPTS := $(wildcard components/k0s/scripts/*.sh components/k0s/runner/*.sh components/platform/scripts/*.sh tools/*.sh tools/*/*.sh tests/e2e/*.sh .ci/run)
 
-.PHONY: help test lint docs docs-check preview up airgap-list backup engine cluster-api e2e bench clean
+.PHONY: help test lint docs docs-check preview up airgap-list backup support-bundle engine cluster-api e2e bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ airgap-list: $(VENV)/.installed ## What STACK needs from its mirror: image/chart
 
 backup: $(VENV)/.installed ## Back up STACK's control plane now, into mke4k:backup.directory (and S3)
 	@$(BIN)/python tools/backup.py --stack "$(STACK)"
+
+JOURNAL_LINES ?= 2000
+BUNDLE_DIR ?=
+support-bundle: $(VENV)/.installed ## Collect k0s status/version, journal, redacted /etc/k0s of STACK's nodes (docs/operations.md §11)
+	@$(BIN)/python tools/support_bundle.py --stack "$(STACK)" --journal-lines "$(JOURNAL_LINES)" \
+	  $(if $(BUNDLE_DIR),--output "$(BUNDLE_DIR)")
 
 engine: ## Build the Pulumi CLI, Python host and providers from Go modules (offline machines)
 	tools/engine/build.sh

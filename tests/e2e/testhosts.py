@@ -60,8 +60,13 @@ DEFAULT_SUBNET = os.environ.get("MKE4K_E2E_SUBNET", "172.31.250.0/24")
 NETNS_PREFIX = os.environ.get("MKE4K_E2E_NETNS_PREFIX", "mke4k-")
 #: Where the hosts' directories (keys, sshd configs, shared dirs) live.
 WORKDIR_ROOT = os.environ.get("MKE4K_E2E_WORKDIR_ROOT", "/run")
-#: Host-side veth names, derived from the bridge so that two runs never share one.
-VETH_PREFIX = "v" + hashlib.sha256(DEFAULT_BRIDGE.encode()).hexdigest()[:5]
+
+
+def veth_prefix(bridge: str) -> str:
+    """Host-side veth names, derived from the bridge so that two runs never share one."""
+    return "v" + hashlib.sha256(bridge.encode()).hexdigest()[:5]
+
+
 SSHD = "/usr/sbin/sshd"
 SFTP_SERVER = "/usr/lib/openssh/sftp-server"
 
@@ -284,7 +289,7 @@ class TestHosts:
             host_dir=host_dir,
             netns=netns,
         )
-        state = _HostState(host=host, veth=f"{VETH_PREFIX}-{index}")
+        state = _HostState(host=host, veth=f"{veth_prefix(self.bridge)}-{index}")
         self._hosts[name] = state
         try:
             host = self._prepare_host_dir(host)

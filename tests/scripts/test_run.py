@@ -60,7 +60,20 @@ def test_a_failure_ends_with_the_scripts_error_and_the_last_lines_of_the_tools_o
     assert lines[1].startswith(
         "mke4k: [n1 probe] last output of the tools it ran (whole log: /var/log/mke4k/n1.probe.log"
     )
-    assert lines[2:] == [f"  | tool line {i}" for i in range(4, 9)], "the last five lines"
+    assert lines[2:7] == [f"  | tool line {i}" for i in range(4, 9)], "the last five lines"
+    assert lines[7:] == ["mke4k: [n1 probe] to collect a support bundle: make support-bundle STACK=<this stack>"]
+
+
+def test_every_failure_says_how_to_collect_a_support_bundle_and_success_does_not(host):
+    replace_script(host, 'die "quietly broken"\n')
+    failed = host.shell(command(f"{PROBE}.sh", {}, label="n1 probe"))
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        "mke4k: [n1 probe] error: quietly broken",
+        "mke4k: [n1 probe] to collect a support bundle: make support-bundle STACK=<this stack>",
+    ]
+    replace_script(host, 'log "fine"\n')
+    assert "support bundle" not in host.shell(command(f"{PROBE}.sh", {}, label="n1 probe")).stderr
 
 
 def test_a_script_that_is_not_installed_is_named_with_the_fix(host):

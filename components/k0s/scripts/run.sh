@@ -16,8 +16,9 @@
 # secrets on the steps that print one) and shows on stderr only the script's own
 # "mke4k: ..." lines. Everything the script and the tools it runs print on stderr is
 # kept in /var/log/mke4k/<node>.<step>.log (0600, the last run of that step); when the
-# step fails, the last lines of that log follow the script's error. So a failed step's
-# error, which the command provider prefixes with the whole command, stays short.
+# step fails, the last lines of that log follow the script's error, then how to collect
+# a support bundle. So a failed step's error, which the command provider prefixes with
+# the whole command, stays short.
 set -euo pipefail
 
 label=${1:?usage: run.sh LABEL LIB SCRIPT [NAME=VALUE ...]}
@@ -87,5 +88,6 @@ if [ "$status" -ne 0 ]; then
     printf 'mke4k: [%s] last output of the tools it ran (whole log: %s on %s):\n' "$label" "$log_file" "$(hostname)" >&2
     printf '%s\n' "$details" | sed 's/^/  | /' >&2
   fi
+  printf 'mke4k: [%s] to collect a support bundle: make support-bundle STACK=<this stack>\n' "$label" >&2
 fi
 exit "$status"
