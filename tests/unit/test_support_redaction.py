@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -244,6 +244,7 @@ _VALUE = st.text(
     style=st.sampled_from(["yaml", "yaml-quoted", "toml", "json", "env", "list"]),
 )
 def test_any_value_of_a_secret_key_is_removed_in_any_common_syntax(key, value, indent, style):
+    assume(value not in f"before: 1 after: 2 {key}")  # only the value can be found, not the key itself
     pad = " " * indent
     line = {
         "yaml": f"{pad}{key}: {value}",
