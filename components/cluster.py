@@ -30,11 +30,13 @@ from components.k0s.previous_deployment import (
     BOOTSTRAP_CONTROLLER,
     NETWORK,
     RESTORED_FROM,
+    SSH_KEY_ID,
     VERSIONS,
     PreviousDeployment,
     choose_bootstrap,
     network_output,
     read_previous,
+    ssh_key_id,
 )
 from components.platform import Platform
 from components.platform.from_settings import platform_args
@@ -58,7 +60,8 @@ class MkeCluster(pulumi.ComponentResource):
             previous = read_previous(settings)  # a read-only reference; raises before any change
             planned = planned_controller_names(settings)
             if planned is not None:
-                bootstrap = choose_bootstrap(settings, planned, previous, frozenset(gone_names(settings)))
+                nodes = planned_node_names(settings)[0]
+                bootstrap = choose_bootstrap(settings, planned, previous, frozenset(gone_names(settings)), nodes)
         elif settings.runs("hosts"):  # a machines stack: refuse to remove a machine a cluster still uses
             machines, key = planned_node_names(settings)
             refuse_removing_members(settings, machines, key)
@@ -77,7 +80,8 @@ class MkeCluster(pulumi.ComponentResource):
             if bootstrap is None:  # machines from another stack: names known only now
                 controllers = self.hosts.controllers
                 gone = frozenset(n.name for n in controllers if n.gone)
-                bootstrap = choose_bootstrap(settings, [n.name for n in controllers], previous, gone)
+                nodes = [n.name for n in self.hosts.nodes]
+                bootstrap = choose_bootstrap(settings, [n.name for n in controllers], previous, gone, nodes)
             k0s_args = k0s_cluster_args(
                 settings,
                 self.hosts,
@@ -134,6 +138,9 @@ class MkeCluster(pulumi.ComponentResource):
             pulumi.export(NODE_NAMES, self.k0s.members)
             pulumi.export(BOOTSTRAP_CONTROLLER, self.k0s.bootstrap)
             pulumi.export(NETWORK, network_output(self._settings))
+            key_id = ssh_key_id(self._settings)
+            if key_id is not None:
+                pulumi.export(SSH_KEY_ID, key_id)
             restore = self.k0s.restored_from
             if restore is not None:
                 pulumi.export(RESTORED_FROM, restore)

@@ -26,12 +26,12 @@ from components.hosts.stack import read_plain_output
 from components.settings import Issue, Settings, SettingsError
 from components.settings.access import SshSettings
 
+from .previous_deployment import NODE_NAMES
 from .provider import cluster_provider
 
 KUBECONFIG = "kubeconfig"
 LEADER = "leader"
-NODE_NAMES = "nodeNames"
-"""The nodes in the cluster (marked-gone ones excluded): a machines stack reads it before removing one."""
+__all__ = ["KUBECONFIG", "LEADER", "NODE_NAMES", "k0s_from_stack", "refuse_removing_members"]
 
 
 def k0s_from_stack(

@@ -11,6 +11,8 @@ and fails with a key-naming message before any other resource is registered.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,10 @@ NETWORK = "network"
 VERSIONS = "versions"
 RESTORED_FROM = "restoredFrom"
 """The sha256 of the archive a restored cluster was built from."""
+SSH_KEY_ID = "sshKeyId"
+"""Which SSH key the nodes were last given (:func:`ssh_key_id`), to tell a rotation."""
+NODE_NAMES = "nodeNames"
+"""The nodes in the cluster (marked-gone ones excluded)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,8 @@ class PreviousDeployment:
     network: dict[str, str] | None
     k0s_version: str | None = None
     restored_from: str | None = None
+    ssh_key_id: str | None = None
+    node_names: tuple[str, ...] = ()
 
 
 def read_previous(settings: Settings) -> PreviousDeployment:
@@ -47,7 +55,39 @@ def read_previous(settings: Settings) -> PreviousDeployment:
         network=read_plain_output(reference, NETWORK),
         k0s_version=(read_plain_output(reference, VERSIONS) or {}).get("k0s"),
         restored_from=read_plain_output(reference, RESTORED_FROM),
+        ssh_key_id=read_plain_output(reference, SSH_KEY_ID),
+        node_names=tuple(read_plain_output(reference, NODE_NAMES) or ()),
     )
+
+
+def ssh_key_id(settings: Settings) -> str | None:
+    """What identifies this stack's SSH key without revealing it: the generation of a generated key, a
+    hash of a given one; None when the key comes from another stack (its rotation is that stack's)."""
+    aws = settings.hosts.aws
+    if settings.hosts.source == "aws" and aws.public_key is None:
+        return f"generated-{aws.key_generation}"
+    if settings.hosts.source != "stack" and settings.ssh.private_key is not None:
+        return "sha256-" + hashlib.sha256(settings.ssh.private_key.get_secret_value().encode()).hexdigest()[:16]
+    return None
+
+
+def _key_rotation_issues(settings: Settings, previous: PreviousDeployment, nodes: Sequence[str]) -> list[Issue]:
+    """A key rotation and a node removal go in separate deployments: the removal's steps run last, with the
+    key they were created with, after the rotation has taken that key off the machines."""
+    now = ssh_key_id(settings)
+    removed = sorted(set(previous.node_names) - set(nodes))
+    if not (previous.ssh_key_id and now and now != previous.ssh_key_id and removed):
+        return []
+    key = "hosts.aws.keyGeneration" if now.startswith("generated-") else "ssh.privateKey"
+    return [
+        Issue(
+            key,
+            f"the SSH key changes while {', '.join(removed)} leave the cluster: their removal steps run at the end of "
+            "`pulumi up` with the key they were created with, which the rotation has just removed from the machines.",
+            f"do one at a time: keep {', '.join(removed)} listed for the rotation's `pulumi up`, then remove them in "
+            "the next one (or remove them first, then rotate).",
+        )
+    ]
 
 
 def network_output(settings: Settings) -> dict[str, str]:
@@ -56,7 +96,11 @@ def network_output(settings: Settings) -> dict[str, str]:
 
 
 def choose_bootstrap(
-    settings: Settings, controllers: list[str], previous: PreviousDeployment, gone: frozenset[str] = frozenset()
+    settings: Settings,
+    controllers: list[str],
+    previous: PreviousDeployment,
+    gone: frozenset[str] = frozenset(),
+    nodes: Sequence[str] = (),
 ) -> str:
     """The bootstrap controller: the configured one, else the previous one, else the first that is not gone.
 
@@ -66,7 +110,10 @@ def choose_bootstrap(
     without handing the role over in the same deployment, and when an immutable setting changed.
     """
     issues = (
-        _network_issues(settings, previous) + _version_issues(settings, previous) + _restore_issues(settings, previous)
+        _network_issues(settings, previous)
+        + _version_issues(settings, previous)
+        + _restore_issues(settings, previous)
+        + _key_rotation_issues(settings, previous, nodes)
     )
     wanted = settings.k0s.bootstrap_controller
     alive = [name for name in controllers if name not in gone]

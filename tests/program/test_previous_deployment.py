@@ -171,3 +171,34 @@ def test_restore_from_builds_a_new_cluster_and_is_refused_on_a_deployed_one(tmp_
     assert run_stack(config, "lab", resource_outputs=outputs).by_name(
         "lab-manager-1-k0s-restore", "command:local:Command"
     )
+
+
+def deployed() -> dict:
+    """The lab stack's outputs after a first deployment, as its StackReference to itself reads them."""
+    exported = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+        run_stack(stack_config("lab"), "lab")
+    outputs = previously()
+    outputs["lab-previous"]["outputs"].update(sshKeyId=exported["sshKeyId"], nodeNames=exported["nodeNames"])
+    return outputs
+
+
+def without(name: str) -> dict:
+    config = stack_config("lab")
+    hosts = config["mke4k:hosts"]["static"]["hosts"]
+    config["mke4k:hosts"]["static"]["hosts"] = [h for h in hosts if h["name"] != name]
+    return config
+
+
+def test_a_key_rotation_and_a_removal_go_in_separate_deployments(tmp_path):
+    outputs = deployed()
+    assert outputs["lab-previous"]["outputs"]["sshKeyId"].startswith("sha256-")
+    assert "previous" not in outputs["lab-previous"]["outputs"]["sshKeyId"], "a hash, never the key"
+    assert run_stack(without("worker-1"), "lab", resource_outputs=outputs), "a removal alone goes ahead"
+    (tmp_path / ".ssh" / "mke4k-lab").write_text(
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nrotated\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    assert run_stack(stack_config("lab"), "lab", resource_outputs=outputs), "a rotation alone goes ahead"
+    with pytest.raises(pulumi.RunError, match=r"mke4k:ssh\.privateKey: the SSH key changes while worker-1 leave"):
+        run_stack(without("worker-1"), "lab", resource_outputs=outputs)
