@@ -29,18 +29,38 @@ if missing_engine_parts() or not (ENGINE_HOME / "plugins" / "resource-kubernetes
     )
 
 
+def shipped_stack(stack: str, home, monkeypatch) -> PulumiProject:
+    """A scratch project with the shipped stack's config; its key file in a scratch HOME."""
+    (home / ".ssh").mkdir(exist_ok=True)
+    (home / ".ssh" / f"mke4k-{stack}").write_text(
+        f"-----BEGIN OPENSSH PRIVATE KEY-----\n{stack}\n-----END OPENSSH PRIVATE KEY-----\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    project = PulumiProject(stack=stack)
+    project.init_stack(yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())["config"])
+    return project
+
+
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    """A scratch project with the shipped lab stack config; the lab key file in a scratch HOME."""
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n"
-    )
-    monkeypatch.setenv("HOME", str(tmp_path))
-    project = PulumiProject(stack="lab")
-    project.init_stack(yaml.safe_load((REPO / "Pulumi.lab.yaml").read_text())["config"])
+    """The shipped lab stack in a scratch project."""
+    project = shipped_stack("lab", tmp_path, monkeypatch)
     yield project
     project.cleanup()
+
+
+def test_the_airgap_stack_plans_its_mirror_steps_with_no_error(tmp_path, monkeypatch):
+    """The airgap example (static hosts, a mirror with a private CA, an OCI chart registry) on the real engine."""
+    project = shipped_stack("airgap", tmp_path, monkeypatch)
+    try:
+        plan = json.loads(project.preview("--json").stdout)
+    finally:
+        project.cleanup()
+    names = {step["urn"].rsplit("::", 1)[1] for step in plan["steps"]}
+    assert "airgap-manager-1-registry-preflight" in names, "the mirror is checked before any node changes"
+    assert {f"airgap-{node}-registry" for node in ("manager-1", "worker-1", "worker-2")} <= names
+    assert {"airgap-calico", "airgap-k0rdent", "airgap-mke-operator"} <= names
+    assert not plan.get("diagnostics") or all(d.get("severity") != "error" for d in plan["diagnostics"])
 
 
 def test_the_lab_stack_plans_every_layer_with_no_error(lab):
