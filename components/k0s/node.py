@@ -594,6 +594,7 @@ class K0sNode(pulumi.ComponentResource):
             create=commands["backup"],
             stdin=runner_stdin(BACKUP, self._key()),
             depends_on=[self.ready],
+            previous_output=True,
         )
 
     def _restore(self, commands: dict[str, pulumi.Output[str]]) -> local.Command:

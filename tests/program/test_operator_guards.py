@@ -33,14 +33,14 @@ def all_commands(recordings: dict) -> list:
 def test_no_command_offers_its_previous_output_to_the_host(shipped):
     """The provider's default would send the previous stdout (a token, a kubeconfig) as PULUMI_COMMAND_STDOUT.
 
-    Only the key-rotation steps ask for it (how they learn the key they rotate from), and they run
-    on the runner, never on a host."""
+    Only the key-rotation steps (how they learn the key they rotate from) and the backup step (the
+    plan it last backed up for) ask for it, and they run on the runner, never on a host."""
     commands = all_commands(shipped)
     assert commands
     offered = [r for r in commands if r.inputs.get("addPreviousOutputInEnv") is not False]
     assert offered, "the key-rotation steps need their previous output"
     assert {r.type for r in offered} == {"command:local:Command"}
-    assert [r.name for r in offered if not r.name.endswith(("-ssh-key", "-ssh-key-retire"))] == []
+    assert [r.name for r in offered if not r.name.endswith(("-ssh-key", "-ssh-key-retire", "-backup"))] == []
 
 
 def test_a_step_whose_stdout_is_secret_never_logs_it(shipped):

@@ -12,8 +12,12 @@ The archive never enters the Pulumi state, a command line or the leader's disk b
       [--s3-uri s3://bucket/prefix/ --s3-region eu-west-1 --s3-kms-key-id ID] --plan <digest>
 
 Files are ``<stack>-<UTC yyyymmddThhmmssZ>-<k0s version>.tar.gz``, mode 0600, in a 0700
-directory. Prints ``archive=``, ``sha256=``, ``bytes=``, ``k0s_version=``, ``s3=`` lines
-(``archive=`` empty when there was no cluster to back up yet).
+directory. Prints ``archive=``, ``sha256=``, ``bytes=``, ``k0s_version=``, ``s3=``, ``plan=``
+lines (``archive=`` empty when there was no cluster to back up yet).
+
+The step's other inputs change too (the SSH key on its stdin, ``--keep``): on such an update
+the previous output (``PULUMI_COMMAND_STDOUT``) shows the same ``plan=``, and nothing is
+backed up again; the previous output is printed unchanged.
 """
 
 import argparse
@@ -29,6 +33,7 @@ from pathlib import Path
 
 from ssh_access import add_target_arguments, private_key_file, relay_stderr, require_ssh, say, ssh_argv, target_of
 
+PREVIOUS_OUTPUT = "PULUMI_COMMAND_STDOUT"
 VERSION_LINE = re.compile(r"backup of k0s (v\S+)")
 """What backup_etcd.sh says before it streams (the archive's k0s version, for the file name)."""
 GZIP_MAGIC = b"\x1f\x8b"
@@ -132,8 +137,13 @@ def main(argv: list[str], secret: str) -> int:
     parser.add_argument("--s3-kms-key-id", default="")
     parser.add_argument("--plan", default="", help="digest of what the coming change touches (re-runs the step)")
     args = parser.parse_args(argv)
+    previous = os.environ.get(PREVIOUS_OUTPUT, "")
+    if args.plan and f"plan={args.plan}" in previous.splitlines():
+        say(args.label, "no k0s version, controller or k0s.yaml change since the last backup: no new backup")
+        print(previous, end="" if previous.endswith("\n") else "\n")
+        return 0
     require_ssh(args.label)
-    directory = Path(args.directory).expanduser()
+    directory = Path(args.directory).expanduser().absolute()  # relative: from the project (the step's directory)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     directory.chmod(0o700)
     partial = directory / f".{args.stack}-backup-{os.getpid()}.partial"
@@ -144,7 +154,7 @@ def main(argv: list[str], secret: str) -> int:
             version = stream_backup(args, key, partial)
         if version is None:
             say(args.label, "no cluster to back up yet (k0s does not run on the bootstrap controller): nothing saved")
-            print("archive=")
+            print(f"archive=\nplan={args.plan}")
             return 0
         members = checked_archive(partial)
         path = directory / archive_name(args.stack, datetime.datetime.now(datetime.UTC), version)
@@ -162,6 +172,7 @@ def main(argv: list[str], secret: str) -> int:
     if uri:
         say(args.label, f"copied to {uri}")
     print(f"archive={path}\nsha256={digest}\nbytes={path.stat().st_size}\nk0s_version={version}\ns3={uri}")
+    print(f"plan={args.plan}")
     return 0
 
 
