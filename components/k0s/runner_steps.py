@@ -23,8 +23,9 @@ def runner_step(
 
     ``secret_stdout``: the output is a secret and never logged (the key-rotation step keeps the
     key it works with there). ``previous_output``: an update gets the previous stdout as
-    ``PULUMI_COMMAND_STDOUT`` (how that step learns the key it rotates from; off everywhere
-    else, so a step never sees an old output by accident).
+    ``PULUMI_COMMAND_STDOUT`` (how the key-rotation step learns the key it rotates from, and
+    the backup step the plan it last backed up for; off everywhere else, so a step never sees
+    an old output by accident).
     """
     return local.Command(
         name,

@@ -9,18 +9,21 @@ call log and the cluster directory.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import stat
 import subprocess
-from collections.abc import Iterator
+import tarfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.pulumi_cli import PulumiProject, Run, missing_engine_parts
-from tests.e2e.testhosts import SSHD, TestHosts
+from tests.e2e.testhosts import SSHD, Host, TestHosts
 from tests.fakes.release_server import fake_k0s_bytes, sha256_hex
 
 VERSION_1 = "v1.32.11+k0s.0"
@@ -30,6 +33,10 @@ CLUSTER_DIR = "/var/lib/fake-k0s-cluster"
 #: Files that would point the fake k0s elsewhere if this machine had them.
 FAKE_K0S_OVERRIDES = (Path("/etc/fake-k0s-cluster-dir"), Path("/etc/fake-k0s-hostname"))
 HTTP_PORT = 8080
+#: mke4k:backup.directory of every scenario: relative, so inside the scratch project (never this machine's home).
+BACKUP_DIR = "backups"
+#: The stand-in etcd snapshot inside a fake k0s backup archive (tests/fakes/k0s: SNAPSHOT).
+FAKE_SNAPSHOT = "fake-etcd-snapshot.json"
 #: k0s calls that change a host or the cluster (anything else is a read).
 MUTATING = {"install", "start", "stop", "reset"}
 MUTATING_KUBECTL = {"drain", "cordon", "uncordon", "delete"}
@@ -170,6 +177,14 @@ def summary(output: str) -> dict[str, int]:
     return counts
 
 
+def planned_steps(run: Run) -> dict[str, list[str]]:
+    """What a ``pulumi preview --json`` run would do: resource names by operation (``{"update": [...], ...}``)."""
+    steps: dict[str, list[str]] = {}
+    for step in json.loads(run.stdout).get("steps") or []:
+        steps.setdefault(step["op"], []).append(step["urn"].rsplit("::", 1)[1])
+    return steps
+
+
 def report(step: str, run: Run, log: CallLog) -> list[Call]:
     """The calls of a step; printed with pulumi's summary when MKE4K_E2E_VERBOSE=1."""
     calls = log.since_mark()
@@ -178,6 +193,28 @@ def report(step: str, run: Run, log: CallLog) -> list[Call]:
         for call in calls:
             print(f"  {call.ts} {call.host:3} {call.version} {' '.join(call.argv)} -> {call.exit}")
     return calls
+
+
+@dataclass
+class Story:
+    """A scenario's setting; runs its pulumi commands as named steps and keeps their wall times."""
+
+    hosts: TestHosts
+    project: PulumiProject
+    log: CallLog
+    cluster_dir: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def step(self, name: str, command: Callable[[], Run]) -> tuple[Run, list[Call]]:
+        """Run ``command`` as step ``name``: the run and the fake k0s calls it made."""
+        self.log.mark()
+        run = command()
+        self.timings[name] = run.seconds
+        return run, report(name, run, self.log)
+
+    def timing_line(self) -> str:
+        """Every step's wall time, for the closing note (printed, never asserted)."""
+        return "e2e timings (s): " + ", ".join(f"{name}: {seconds:.1f}" for name, seconds in self.timings.items())
 
 
 def is_secret(value: Any) -> bool:
@@ -236,7 +273,7 @@ def scenario(tmp_path: Path, names: list[str]) -> Iterator[tuple[TestHosts, Pulu
             hosts.http_server(release, port=HTTP_PORT),
         ):
             cluster_dir = hosts.shared_dir(CLUSTER_DIR)
-            (cluster_dir / "knobs.json").write_text(json.dumps({"cni_ready": True}))
+            set_knobs(cluster_dir, cni_ready=True)
             yield hosts, project, CallLog(hosts.shared_dir(CALL_LOG_DIR) / "calls.jsonl"), cluster_dir
     finally:
         if os.environ.get("MKE4K_E2E_KEEP") == "1":
@@ -245,19 +282,23 @@ def scenario(tmp_path: Path, names: list[str]) -> Iterator[tuple[TestHosts, Pulu
             project.cleanup()
 
 
-def host_entry(hosts: TestHosts, name: str, role: str) -> dict[str, str]:
-    """A ``mke4k:hosts.static.hosts`` item for test host ``name``."""
-    return {"name": name, "role": role, "address": hosts[name].address}
+def host_entry(hosts: TestHosts, name: str, role: str, *, gone: bool = False) -> dict[str, Any]:
+    """A ``mke4k:hosts.static.hosts`` item for test host ``name`` (marked gone when ``gone``)."""
+    return {"name": name, "role": role, "address": hosts[name].address, **({"gone": True} if gone else {})}
 
 
-def stack_config(hosts: TestHosts, names: list[tuple[str, str]], version: str) -> dict[str, Any]:
-    """The plain (non-secret) stack config for these hosts and k0s version."""
+def stack_config(
+    hosts: TestHosts, names: list[tuple[str, str]], version: str, *, gone: Iterable[str] = ()
+) -> dict[str, Any]:
+    """The plain (non-secret) stack config for these hosts and k0s version; ``gone``: hosts marked gone."""
+    dead = set(gone)
     return {
         "mke4k:cluster": {"name": "e2e"},
         "mke4k:layers": {"run": ["hosts", "k0s"]},
+        "mke4k:backup": {"directory": BACKUP_DIR},
         "mke4k:hosts": {
             "source": "static",
-            "static": {"hosts": [host_entry(hosts, name, role) for name, role in names]},
+            "static": {"hosts": [host_entry(hosts, name, role, gone=name in dead) for name, role in names]},
         },
         "mke4k:k0s": {
             "version": version,
@@ -277,3 +318,52 @@ def fake_state(hosts: TestHosts, name: str) -> dict[str, Any] | None:
 def units(hosts: TestHosts, name: str) -> list[str]:
     """k0s service unit stubs on host ``name``."""
     return sorted(p.name for p in (hosts[name].host_dir / "root/etc/systemd/system").glob("k0s*.service"))
+
+
+def set_knobs(cluster_dir: Path, **changes: Any) -> None:
+    """Change the fake k0s knobs (tests/fakes/k0s); a value of None removes the knob."""
+    path = cluster_dir / "knobs.json"
+    knobs = json.loads(path.read_text()) if path.exists() else {}
+    knobs.update(changes)
+    path.write_text(json.dumps({k: v for k, v in knobs.items() if v is not None}))
+
+
+def mode(path: Path) -> int:
+    """The permission bits of ``path``."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def backup_archives(project: PulumiProject) -> list[Path]:
+    """The backup archives on the runner (mke4k:backup.directory of the scratch project), oldest first."""
+    directory = project.project_dir / BACKUP_DIR
+    return sorted(directory.glob(f"{project.stack}-*.tar.gz")) if directory.is_dir() else []
+
+
+def archived_snapshot(archive: Path) -> tuple[list[str], dict[str, Any]]:
+    """The member names of a fake k0s backup archive and its stand-in etcd snapshot."""
+    with tarfile.open(archive, "r:gz") as tar:
+        member = tar.extractfile(FAKE_SNAPSHOT)
+        assert member is not None, f"{archive.name}: no {FAKE_SNAPSHOT}"
+        return tar.getnames(), json.loads(member.read())
+
+
+def new_ssh_key(directory: Path, name: str) -> Path:
+    """A fresh unencrypted ed25519 key pair in ``directory``; the private key's path."""
+    key = directory / name
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+    return key
+
+
+def logs_in(host: Host, key: Path) -> bool:
+    """Whether ``key`` opens a session on ``host`` (its sshd decides, from the host's authorized_keys)."""
+    return dataclasses.replace(host, private_key=key).run("true", check=False).returncode == 0
+
+
+def authorized(host: Host) -> set[str]:
+    """``<type> <base64>`` of every key in the host's ``~/.ssh/authorized_keys``."""
+    return {" ".join(line.split()[:2]) for line in host.authorized_keys.read_text().splitlines() if line.strip()}
+
+
+def public_key(key: Path) -> str:
+    """``<type> <base64>`` of a private key's public half."""
+    return " ".join(key.parent.joinpath(key.name + ".pub").read_text().split()[:2])

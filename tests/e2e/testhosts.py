@@ -6,7 +6,9 @@ runs Debian's OpenSSH server on port 22 of its own address.  The sshd runs in
 its own mount and UTS namespaces, where per-host directories are bind-mounted
 over the paths k0s and mke4k write to (``/etc/k0s``, ``/usr/local/bin``,
 ``/run/k0s``, and ``/etc/systemd/system`` where k0s writes its service units,
-which the scripts use to tell "installed"), ``/var/lib`` and ``/var/log`` get
+which the scripts use to tell "installed", and the SSH user's home directory, whose
+``.ssh/authorized_keys`` is the file sshd reads, so a key rotation edits the host's own
+file and never this machine's), ``/var/lib`` and ``/var/log`` get
 a per-host overlay (so ``/var/lib/k0s`` and ``/var/lib/mke4k`` start empty,
 ``k0s reset`` can delete the data directory itself, which a bind mount point
 would refuse, and nothing a host writes there reaches this machine), and
@@ -40,6 +42,7 @@ import dataclasses
 import hashlib
 import ipaddress
 import os
+import pwd
 import shlex
 import shutil
 import signal
@@ -130,6 +133,13 @@ class Host:
     host_public_key: str
     host_dir: Path
     netns: str
+    home: str = "/root"
+    """The SSH user's home directory (a private, initially empty directory on this host)."""
+
+    @property
+    def authorized_keys(self) -> Path:
+        """Where this machine sees the host's ``~/.ssh/authorized_keys`` (what sshd reads)."""
+        return self.host_dir / "root" / self.home.lstrip("/") / ".ssh" / "authorized_keys"
 
     def ssh_args(self, *extra: str) -> list[str]:
         """Return an ``ssh`` argv for this host (command words go after it)."""
@@ -191,6 +201,7 @@ class TestHosts:
 
     def __post_init__(self) -> None:
         self._network = ipaddress.IPv4Network(self.subnet)
+        self._home = pwd.getpwnam(self.user).pw_dir
         self.names = list(self.names)
         self.shared_dirs = tuple(self.shared_dirs)
         for path in self.shared_dirs:
@@ -288,6 +299,7 @@ class TestHosts:
             host_public_key="",
             host_dir=host_dir,
             netns=netns,
+            home=self._home,
         )
         state = _HostState(host=host, veth=f"{veth_prefix(self.bridge)}-{index}")
         self._hosts[name] = state
@@ -403,10 +415,10 @@ class TestHosts:
     def _prepare_host_dir(self, host: Host) -> Host:
         ssh_dir = host.host_dir / "ssh"
         ssh_dir.mkdir(parents=True, mode=0o700)
-        for target in PER_HOST_DIRS:
+        for target in self._per_host_dirs:
             (host.host_dir / "root" / target.lstrip("/")).mkdir(parents=True)
             self._ensure_mountpoint(Path(target))
-            if target != "/tmp":  # this machine's own /tmp changes all the time
+            if target not in ("/tmp", self._home):  # this machine's own /tmp and home change all the time
                 self._untouched.setdefault(Path(target), set(os.listdir(target)))
         (host.host_dir / "root" / "tmp").chmod(0o1777)
         for target in OVERLAY_DIRS:
@@ -418,13 +430,15 @@ class TestHosts:
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{host.name}-hostkey", "-f", str(key)])
         pub = key.with_suffix(".pub").read_text().split()
         host_public_key = f"{pub[0]} {pub[1]}"
-        shutil.copyfile(self.private_key.with_suffix(".pub"), ssh_dir / "authorized_keys")
+        host.authorized_keys.parent.mkdir(mode=0o700)
+        shutil.copyfile(self.private_key.with_suffix(".pub"), host.authorized_keys)
+        host.authorized_keys.chmod(0o600)
         (ssh_dir / "sshd_config").write_text(
             "\n".join(
                 [
                     f"ListenAddress {host.address}:{host.port}",
                     f"HostKey {key}",
-                    f"AuthorizedKeysFile {ssh_dir / 'authorized_keys'}",
+                    "AuthorizedKeysFile .ssh/authorized_keys",
                     f"PidFile {host.host_dir / 'sshd.pid'}",
                     "PermitRootLogin prohibit-password",
                     "PubkeyAuthentication yes",
@@ -451,7 +465,10 @@ class TestHosts:
             + f" {t}"
             for t in OVERLAY_DIRS
         ]
-        binds = [f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {t}" for t in PER_HOST_DIRS]
+        binds = [
+            f"mount --bind {shlex.quote(str(host.host_dir / 'root' / t.lstrip('/')))} {shlex.quote(t)}"
+            for t in self._per_host_dirs
+        ]
         shared = [f"mount --bind {shlex.quote(str(self.shared_dir(t)))} {shlex.quote(t)}" for t in self.shared_dirs]
         mounts = "\n".join([*overlays, *binds, *shared])
         launcher.write_text(
@@ -465,6 +482,11 @@ class TestHosts:
         )
         launcher.chmod(0o755)
         return dataclasses.replace(host, host_public_key=host_public_key)
+
+    @property
+    def _per_host_dirs(self) -> tuple[str, ...]:
+        """PER_HOST_DIRS and the SSH user's home directory."""
+        return (*PER_HOST_DIRS, self._home)
 
     def _ensure_mountpoint(self, path: Path) -> None:
         """Create an empty mount-point directory in the shared filesystem."""
@@ -626,6 +648,10 @@ def _self_check() -> None:
         assert (hosts["c1"].host_dir / "root/var/lib/k0s/marker").exists()
         assert not Path("/var/lib/k0s/marker").exists()
         print("isolation: c1's /var/lib/k0s/marker is invisible on w1 and the root ns")
+        hosts["c1"].run("echo '# c1 only' >> ~/.ssh/authorized_keys")
+        assert hosts["c1"].authorized_keys.read_text().endswith("# c1 only\n")
+        assert "# c1 only" not in hosts["w1"].run("cat ~/.ssh/authorized_keys").stdout
+        print("isolation: c1's ~/.ssh/authorized_keys (what its sshd reads) is its own")
         w3 = hosts.add_host("w3")
         print(f"added {w3.name} at {w3.address}: {w3.run('hostname').stdout.strip()}")
         release = hosts.workdir / "release"

@@ -33,8 +33,8 @@ def test_the_bootstrap_controller_backs_up_before_its_risky_steps():
     assert "backup_etcd-" in args["--remote-command"], "the host script streams k0s backup to stdout"
     assert (args["--directory"], args["--stack"], args["--keep"]) == ("~/.local/share/mke4k/backups", "test", "10")
     assert len(args["--plan"]) == 16
-    assert step_.inputs["addPreviousOutputInEnv"] is True, "an update compares the plan with its last run's"
     assert step_.is_secret_input("stdin"), "the frame carries the SSH key"
+    assert step_.inputs["addPreviousOutputInEnv"] is True, "a key-only update learns the last plan from it"
     assert SSH_KEY not in step_.inputs["create"]
     for later in ("k0s-config", "k0s-upgrade"):
         assert rec.depends_on(step(rec, "c-1", later), step_), later

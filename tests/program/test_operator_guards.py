@@ -33,8 +33,8 @@ def all_commands(recordings: dict) -> list:
 def test_no_command_offers_its_previous_output_to_the_host(shipped):
     """The provider's default would send the previous stdout (a token, a kubeconfig) as PULUMI_COMMAND_STDOUT.
 
-    Only the key-rotation steps (how they learn the key they rotate from) and the backup (its last
-    plan) ask for it, and they run on the runner, never on a host."""
+    Only the key-rotation steps (how they learn the key they rotate from) and the backup step (the
+    plan it last backed up for) ask for it, and they run on the runner, never on a host."""
     commands = all_commands(shipped)
     assert commands
     offered = [r for r in commands if r.inputs.get("addPreviousOutputInEnv") is not False]

@@ -173,6 +173,17 @@ def test_a_backup_lands_in_the_directory_0600_named_by_stack_time_and_version(ru
     assert "runner-test-key-material" not in result.stdout + result.stderr
 
 
+def test_a_relative_directory_starts_at_the_project_and_the_archive_is_named_in_full(runner: Runner, tmp_path: Path):
+    source = tmp_path / "remote.tar.gz"
+    source.write_bytes(archive_bytes())
+    result = runner.run(BACKUP, backup_args(streaming(source), Path("backups")))  # the step runs in the project
+    assert result.returncode == 0, result.stderr
+    saved = Path(values(result.stdout)["archive"])
+    assert saved.is_absolute() and saved.parent == tmp_path / "backups", saved
+    assert saved.read_bytes() == source.read_bytes()
+    assert f"mke4k: [c1 backup] saved {saved} (" in result.stderr, "the message names the file wherever pulumi runs"
+
+
 def test_only_the_newest_archives_of_this_stack_are_kept(runner: Runner, tmp_path: Path):
     source = tmp_path / "remote.tar.gz"
     source.write_bytes(archive_bytes())
@@ -198,21 +209,23 @@ def test_no_cluster_yet_saves_nothing(runner: Runner, tmp_path: Path):
     assert list(directory.iterdir()) == []
 
 
-def test_an_update_without_a_new_plan_takes_no_backup(runner: Runner, tmp_path: Path):
-    """A key rotation or a new script bundle changes the step's inputs, not what it guards."""
+def test_an_update_with_the_plan_of_the_last_backup_backs_up_nothing(runner: Runner, tmp_path: Path):
+    """The step updates when only its key (stdin) or --keep changed: that is no risky change."""
     source = tmp_path / "remote.tar.gz"
     source.write_bytes(archive_bytes())
     directory = tmp_path / "backups"
-    first = runner.run(BACKUP, backup_args(streaming(source), directory))
+    arguments = backup_args(streaming(source), directory)
+    first = runner.run(BACKUP, arguments)
     assert first.returncode == 0, first.stderr
-    again = runner.run(BACKUP, backup_args(streaming(source), directory), PULUMI_COMMAND_STDOUT=first.stdout)
+    again = runner.run(BACKUP, arguments, secret="rotated key", PULUMI_COMMAND_STDOUT=first.stdout.rstrip("\n"))
     assert again.returncode == 0, again.stderr
-    assert again.stdout == first.stdout, "the step's outputs stay those of the last backup"
-    assert len(runner.ssh_calls()) == 1 and len(list(directory.iterdir())) == 1
-    assert "no risky change is planned" in again.stderr
-    replanned = first.stdout.replace("plan=0123456789abcdef", "plan=fedcba9876543210")
-    third = runner.run(BACKUP, backup_args(streaming(source), directory), PULUMI_COMMAND_STDOUT=replanned)
-    assert third.returncode == 0 and len(runner.ssh_calls()) == 2, "a new plan backs up again"
+    assert again.stdout == first.stdout, "the step's output stays that of the last backup"
+    assert "no k0s version, controller or k0s.yaml change since the last backup: no new backup" in again.stderr
+    assert len(runner.ssh_calls()) == 1 and len(list(directory.iterdir())) == 1, "nothing was backed up again"
+    plan = arguments.index("--plan") + 1
+    changed = runner.run(BACKUP, [*arguments[:plan], "fedcba9876543210"], PULUMI_COMMAND_STDOUT=first.stdout)
+    assert changed.returncode == 0, changed.stderr
+    assert values(changed.stdout)["plan"] == "fedcba9876543210" and len(runner.ssh_calls()) == 2
 
 
 @pytest.mark.parametrize(

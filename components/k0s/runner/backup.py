@@ -12,10 +12,12 @@ The archive never enters the Pulumi state, a command line or the leader's disk b
       [--s3-uri s3://bucket/prefix/ --s3-region eu-west-1 --s3-kms-key-id ID] --plan <digest>
 
 Files are ``<stack>-<UTC yyyymmddThhmmssZ>-<k0s version>.tar.gz``, mode 0600, in a 0700
-directory. Prints ``archive=``, ``sha256=``, ``bytes=``, ``k0s_version=``, ``s3=`` lines
-(``archive=`` empty when there was no cluster to back up yet) and ``plan=``: an update whose
-``--plan`` digest is the one of the last run (only the key, the script bundle or the S3
-target changed) takes no new backup and repeats the last output.
+directory. Prints ``archive=``, ``sha256=``, ``bytes=``, ``k0s_version=``, ``s3=``, ``plan=``
+lines (``archive=`` empty when there was no cluster to back up yet).
+
+The step's other inputs change too (the SSH key on its stdin, ``--keep``): on such an update
+the previous output (``PULUMI_COMMAND_STDOUT``) shows the same ``plan=``, and nothing is
+backed up again; the previous output is printed unchanged.
 """
 
 import argparse
@@ -31,12 +33,10 @@ from pathlib import Path
 
 from ssh_access import add_target_arguments, private_key_file, relay_stderr, require_ssh, say, ssh_argv, target_of
 
+PREVIOUS_OUTPUT = "PULUMI_COMMAND_STDOUT"
 VERSION_LINE = re.compile(r"backup of k0s (v\S+)")
 """What backup_etcd.sh says before it streams (the archive's k0s version, for the file name)."""
 GZIP_MAGIC = b"\x1f\x8b"
-PREVIOUS_OUTPUT = "PULUMI_COMMAND_STDOUT"
-"""The step's last stdout, offered by the command provider on an update: its ``plan=`` line says
-whether the change that needed this backup is still the one planned."""
 
 
 def archive_pattern(stack: str) -> re.Pattern[str]:
@@ -139,11 +139,11 @@ def main(argv: list[str], secret: str) -> int:
     args = parser.parse_args(argv)
     previous = os.environ.get(PREVIOUS_OUTPUT, "")
     if args.plan and f"plan={args.plan}" in previous.splitlines():
-        say(args.label, "no risky change is planned (only how this step reaches the node changed): no new backup")
-        print(previous, end="")
+        say(args.label, "no k0s version, controller or k0s.yaml change since the last backup: no new backup")
+        print(previous, end="" if previous.endswith("\n") else "\n")
         return 0
     require_ssh(args.label)
-    directory = Path(args.directory).expanduser()
+    directory = Path(args.directory).expanduser().absolute()  # relative: from the project (the step's directory)
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     directory.chmod(0o700)
     partial = directory / f".{args.stack}-backup-{os.getpid()}.partial"
