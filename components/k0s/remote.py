@@ -65,9 +65,9 @@ def parse_run_line(command: str) -> tuple[str, dict[str, str]] | None:
     For tools that read the registered graph (benchmarks, tests); the host-ready command's
     installer part before its ``exec bash`` line is skipped.
     """
-    start = command.rfind("exec bash ")
-    if start < 0:
-        return None
+    start = 0 if command.startswith("exec bash ") else command.rfind("\nexec bash ") + 1
+    if start == 0 and not command.startswith("exec bash "):
+        return None  # not a host step (a runner step may carry one inside an argument)
     words = shlex.split(command[start:].replace("\\\n", " "))
     bundle = script_bundle()
     if len(words) < 6 or words[2] != f"{HOST_SCRIPTS_DIR}/{bundle.file(RUNNER)}":

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from components.k0s.bundle import FILE_MARKER, HOST_SCRIPTS_DIR, SCRIPTS_DIR, build_bundle, script_bundle
-from components.k0s.remote import install_line, run_line
+from components.k0s.remote import install_line, parse_run_line, run_line
 
 INPUTS = {"NODE_NAME": "w1", "K0S_VERSION": "v1.33.5+k0s.0", "DRAIN": "true"}
 
@@ -71,6 +71,14 @@ def test_a_version_bump_changes_exactly_one_line():
     after = run_line("w1 k0s-upgrade", "upgrade_node", {**INPUTS, "K0S_VERSION": "v1.34.1+k0s.0"}).splitlines()
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert changed == [("  K0S_VERSION=v1.33.5+k0s.0 \\", "  K0S_VERSION=v1.34.1+k0s.0 \\")]
+
+
+def test_a_step_command_reads_back_and_a_runner_step_carrying_one_is_not_a_host_step():
+    line = run_line("w1 k0s-upgrade", "upgrade_node", INPUTS)
+    assert parse_run_line(line) == ("upgrade_node", INPUTS)
+    assert parse_run_line(install_line("w1 host-ready") + "\n" + line) == ("upgrade_node", INPUTS)
+    runner = shlex.join(["python3", "-c", "x", "--remote-command", line, "--directory", "/tmp/b"])
+    assert parse_run_line(runner) is None, "the backup step's --remote-command is not its own command"
 
 
 @pytest.mark.parametrize("value", ["it's", "$(reboot)", "a b\nc", "`id`", "", "--flag", "x=y"])
