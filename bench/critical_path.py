@@ -332,12 +332,18 @@ def kinds(names: Iterable[str]) -> str:
             (
                 s
                 for s in (
+                    "ssh-probe",
+                    "reset-probe",
+                    "ssh-key-retire",
+                    "ssh-key",
+                    "backup",
                     "host-ready",
                     "k0s-binary",
                     "k0s-config",
                     "join-token",
                     "k0s-install",
                     "member",
+                    "taints",
                     "k0s-upgrade",
                 )
                 if name.endswith(s)

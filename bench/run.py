@@ -22,6 +22,10 @@ DEPLOY_TARGET = 0.8
 UPGRADE_FROM, UPGRADE_TO = "v1.32.11+k0s.0", "v1.33.5+k0s.0"
 
 
+UPGRADE_CHANGES = ("-k0s-binary", "-k0s-upgrade", "-ssh-probe", "-backup")
+"""The steps a k0s version bump may change: the two that do it and the two that guard them."""
+
+
 def revision() -> str:
     """The git commit the numbers were taken at (``+dirty`` with uncommitted changes)."""
     try:
@@ -74,8 +78,7 @@ def deployment_section() -> list[str]:
     constant = len(set(same_controllers)) == 1
     upgrade_rows = [cp.upgrade_report(c, w, UPGRADE_FROM, UPGRADE_TO) for c, w in ((3, 10), (3, 50), (5, 200))]
     only_upgrade_steps = all(
-        not d.added and not d.removed and all(n.endswith(("-k0s-binary", "-k0s-upgrade")) for n in d.changed)
-        for _, d in upgrade_rows
+        not d.added and not d.removed and all(n.endswith(UPGRADE_CHANGES) for n in d.changed) for _, d in upgrade_rows
     )
     add_row, add_diff = cp.add_worker_report(3, 10)
     only_new = all("-w-11-" in n for n in add_diff.touched())
@@ -101,7 +104,8 @@ def deployment_section() -> list[str]:
         "|---|---|---|---|---:|---:|---:|---:|",
         *[row for row, _ in upgrade_rows],
         "",
-        f"- only k0s-binary and k0s-upgrade change: {'yes' if only_upgrade_steps else 'NO'}",
+        "- only k0s-binary and k0s-upgrade change, with what guards them (each node's ssh-probe runs again "
+        f"before a changed step, the bootstrap controller's backup): {'yes' if only_upgrade_steps else 'NO'}",
         "",
         "### Adding one worker",
         "",
