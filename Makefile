@@ -69,7 +69,7 @@ backup: $(VENV)/.installed ## Back up STACK's control plane now, into mke4k:back
 
 JOURNAL_LINES ?= 2000
 BUNDLE_DIR ?=
-support-bundle: $(VENV)/.installed ## Collect k0s status/version, journal, redacted /etc/k0s of STACK's nodes (docs/operations.md §11)
+support-bundle: $(VENV)/.installed ## Collect k0s status/version, journal, redacted /etc/k0s of STACK's nodes (docs/operations.md §12)
 	@$(BIN)/python tools/support_bundle.py --stack "$(STACK)" --journal-lines "$(JOURNAL_LINES)" \
 	  $(if $(BUNDLE_DIR),--output "$(BUNDLE_DIR)")
 

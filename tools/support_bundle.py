@@ -130,7 +130,7 @@ def inventory(stack: str, cwd: Path) -> Inventory:
             raise StackError(
                 f"stack '{current}' exports no 'nodes' and reads them from no other stack: it was never deployed, or "
                 "its first 'pulumi up' stopped before the end (outputs are saved only then). Fix: run 'make up' "
-                "once more so the outputs are saved, or collect by hand (docs/operations.md §11)"
+                "once more so the outputs are saved, or collect by hand (docs/operations.md §12)"
             )
         current = upstream
     else:
@@ -230,7 +230,7 @@ def summary(inventory: Inventory, results: list[NodeResult], stack: str, when: d
         f"mke4k support bundle of stack '{stack}', collected {when:%Y-%m-%dT%H:%M:%SZ} UTC",
         f"nodes from the outputs of stack '{inventory.stack}'; cluster view (kubectl) from {inventory.leader or 'none'}",
         "secrets removed before writing: private keys, tokens, passwords, credentials (<redacted>); see",
-        "docs/operations.md §11 'Collect a support bundle'",
+        "docs/operations.md §12 'Collect a support bundle'",
         "",
     ]
     for result in results:
