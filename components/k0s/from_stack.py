@@ -21,13 +21,14 @@ import pulumi_kubernetes as kubernetes
 from pulumi_command import remote
 
 from components.hosts.naming import resource_name
+from components.hosts.node import Bastion
 from components.hosts.outputs import BASTION, SSH_PRIVATE_KEY
 from components.hosts.stack import read_plain_output
 from components.settings import Issue, Settings, SettingsError
-from components.settings.access import SshSettings
 
 from .previous_deployment import NODE_NAMES
 from .provider import cluster_provider
+from .remote import ssh_connection
 
 KUBECONFIG = "kubeconfig"
 LEADER = "leader"
@@ -37,39 +38,31 @@ __all__ = ["KUBECONFIG", "LEADER", "NODE_NAMES", "k0s_from_stack", "refuse_remov
 def k0s_from_stack(
     settings: Settings, opts: pulumi.ResourceOptions
 ) -> tuple[pulumi.Output[str], kubernetes.Provider, remote.ConnectionArgs]:
-    """The kubeconfig (secret), a provider for it and the leader's SSH access, from ``mke4k:layers.fromStack``."""
+    """The kubeconfig (secret), a provider for it and the leader's SSH access, from ``mke4k:layers.fromStack``.
+
+    The leader's port, user and bastion are read as plain values (like the hosts layer's nodes,
+    :func:`read_plain_output`); its address and the key stay Outputs of the reference.
+    """
     name = settings.cluster.name
     reference = pulumi.StackReference(f"{name}-k0s-stack", stack_name=settings.layers.from_stack, opts=opts)
     kubeconfig = pulumi.Output.secret(reference.require_output(KUBECONFIG))
-    leader = reference.require_output(LEADER)
-    key = pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY))
-    proxy = pulumi.Output.all(leader, reference.get_output(BASTION), key).apply(
-        lambda values: _bastion_proxy(values[0], values[1], values[2], settings.ssh)
+    leader = read_plain_output(reference, LEADER) or {}
+    bastion = read_plain_output(reference, BASTION)
+    via = (
+        Bastion(address=bastion["address"], port=int(bastion.get("port") or 22), user=str(bastion["user"]))
+        if leader.get("useBastion") and isinstance(bastion, dict)
+        else None
     )
-    connection = remote.ConnectionArgs(
-        host=leader.apply(lambda value: value["address"]),
-        port=leader.apply(lambda value: value["port"]),
-        user=leader.apply(lambda value: value["user"]),
-        private_key=key,
+    connection = ssh_connection(
+        reference.require_output(LEADER).apply(lambda value: value["address"]),
+        int(leader.get("port") or settings.ssh.port),
+        str(leader.get("user") or settings.ssh.user),
+        pulumi.Output.secret(reference.require_output(SSH_PRIVATE_KEY)),
+        via,
         dial_error_limit=settings.ssh.dial_error_limit,
         per_dial_timeout=settings.ssh.per_dial_timeout,
-        proxy=proxy,
     )
     return kubeconfig, cluster_provider(name, kubeconfig, opts), connection
-
-
-def _bastion_proxy(leader: dict, bastion: dict | None, key: str, ssh: SshSettings) -> dict | None:
-    """The proxy of the leader's connection when it is reached through the bastion, else None."""
-    if not (leader.get("useBastion") and bastion):
-        return None
-    return {
-        "host": bastion["address"],
-        "port": bastion["port"],
-        "user": bastion["user"],
-        "private_key": key,
-        "dial_error_limit": ssh.dial_error_limit,
-        "per_dial_timeout": ssh.per_dial_timeout,
-    }
 
 
 def refuse_removing_members(settings: Settings, machines: Iterable[str], key: str) -> None:

@@ -119,8 +119,30 @@ def connection_for(
     per_dial_timeout: int,
 ) -> remote.ConnectionArgs:
     """SSH connection to ``node`` (through the bastion when the node needs one)."""
+    return ssh_connection(
+        node.ssh_address,
+        node.ssh_port,
+        node.ssh_user,
+        private_key,
+        bastion if node.use_bastion else None,
+        dial_error_limit=dial_error_limit,
+        per_dial_timeout=per_dial_timeout,
+    )
+
+
+def ssh_connection(
+    host: pulumi.Input[str],
+    port: pulumi.Input[int],
+    user: pulumi.Input[str],
+    private_key: pulumi.Input[str],
+    bastion: Bastion | None,
+    *,
+    dial_error_limit: int,
+    per_dial_timeout: int,
+) -> remote.ConnectionArgs:
+    """SSH connection to ``user@host:port``, through ``bastion`` when one is given (same key, same limits)."""
     proxy = None
-    if node.use_bastion and bastion is not None:
+    if bastion is not None:
         proxy = remote.ProxyConnectionArgs(
             host=bastion.address,
             port=bastion.port,
@@ -130,9 +152,9 @@ def connection_for(
             per_dial_timeout=per_dial_timeout,
         )
     return remote.ConnectionArgs(
-        host=node.ssh_address,
-        port=node.ssh_port,
-        user=node.ssh_user,
+        host=host,
+        port=port,
+        user=user,
         private_key=private_key,
         dial_error_limit=dial_error_limit,
         per_dial_timeout=per_dial_timeout,
