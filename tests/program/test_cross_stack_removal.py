@@ -15,13 +15,7 @@ from tests.program.test_invalid_config import RefusalMocks
 CLUSTER_STACK = "acme/mke4k/lab-cluster"
 
 
-@pytest.fixture(autouse=True)
-def lab_key(tmp_path, monkeypatch):
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nlab\n-----END OPENSSH PRIVATE KEY-----\n"
-    )
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("stack_home")
 
 
 def machines_stack(drop: str | None = None) -> dict[str, Any]:

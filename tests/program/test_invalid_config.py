@@ -35,13 +35,7 @@ class RefusalMocks(HostsMocks):
         return super().new_resource(args)
 
 
-@pytest.fixture(autouse=True)
-def lab_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The lab stack reads ~/.ssh/mke4k-lab: a scratch HOME holds a well-formed key."""
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text(LAB_KEY)
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("stack_home")
 
 
 def merged(config: dict[str, Any], key: str, dotted: str, value: Any) -> dict[str, Any]:
@@ -121,8 +115,8 @@ def test_vxlan_port_the_security_groups_do_not_open_registers_nothing(stack: str
     assert "mke4k:network.vxlanPort" in refused(merged(stack_config(stack), "network", "vxlanPort", 4790), stack)
 
 
-def test_lab_private_key_file_with_a_public_key_registers_nothing(lab_key: Path) -> None:
-    (lab_key / ".ssh" / "mke4k-lab").write_text(public_key_line("lab") + "\n")
+def test_lab_private_key_file_with_a_public_key_registers_nothing(stack_home: Path) -> None:
+    (stack_home / ".ssh" / "mke4k-lab").write_text(public_key_line("lab") + "\n")
     assert "mke4k:ssh.privateKeyFile" in refused(stack_config("lab"), "lab")
 
 

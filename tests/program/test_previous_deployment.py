@@ -10,13 +10,7 @@ from tests.program.stack_program import run_stack, stack_config
 COMMAND = "command:remote:Command"
 
 
-@pytest.fixture(autouse=True)
-def lab_key(tmp_path, monkeypatch):
-    (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "mke4k-lab").write_text(
-        "-----BEGIN OPENSSH PRIVATE KEY-----\nprevious\n-----END OPENSSH PRIVATE KEY-----\n"
-    )
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("stack_home")
 
 
 def previously(bootstrap: str = "manager-1", pod: str = "192.168.0.0/16", service: str = "10.96.0.0/16"):

@@ -8,17 +8,13 @@ import pulumi
 import pytest
 
 from tests.program.hosts_helpers import HostsMocks
-from tests.program.stack_program import KUBECONFIG, SHIPPED_STACKS, give_stack_keys, run_stack, stack_config
+from tests.program.stack_program import KUBECONFIG, SHIPPED_STACKS, run_stack, stack_config
 
 COMMAND = "command:remote:Command"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
-@pytest.fixture(autouse=True)
-def lab_key(tmp_path, monkeypatch):
-    """Stacks that read ~/.ssh/<key> get a placeholder key in a scratch HOME."""
-    give_stack_keys(tmp_path)
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("stack_home")
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
