@@ -33,6 +33,11 @@ def steps(calls):
     return out
 
 
+def upgrade(host, role: str, stdin: str | None = None, **inputs):
+    """Run upgrade_node.sh on ``host`` (its own node name) towards V2 with ``role`` and ``inputs``."""
+    return host.run("upgrade_node.sh", stdin=stdin, K0S_VERSION=V2, ROLE=role, NODE_NAME=host.name, **inputs)
+
+
 @pytest.fixture(autouse=True)
 def cni(cluster):
     """The CNI reports ready here, so the bootstrapped controller (``cp1``) is Ready."""
@@ -42,14 +47,7 @@ def cni(cluster):
 def test_upgrade_controller_worker_in_order_then_no_op(cluster, cp1):
     cluster.stage(cp1, V2)
     before = len(cp1.calls())
-    result = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller+worker",
-        NODE_NAME="cp1",
-        DRAIN_TIMEOUT="30s",
-        READY_TIMEOUT_SECONDS=10,
-    )
+    result = upgrade(cp1, "controller+worker", DRAIN_TIMEOUT="30s", READY_TIMEOUT_SECONDS=10)
     assert result.returncode == 0, result
     assert result.values == {"version": V2, "changed": "true"}
     assert steps(cp1.calls()[before:]) == [
@@ -64,7 +62,7 @@ def test_upgrade_controller_worker_in_order_then_no_op(cluster, cp1):
     assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False
 
     before = len(cp1.calls())
-    again = cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1")
+    again = upgrade(cp1, "controller+worker")
     assert again.returncode == 0, again
     assert f"k0s already at {V2} and running on cp1: nothing to do" in again.stderr
     assert again.values["changed"] == "false"
@@ -77,14 +75,7 @@ def test_upgrade_worker_uses_the_kubeconfig_from_stdin(cluster, cp1):
     cluster.stage(w1, V2)
     kubeconfig = cp1.k0s("kubeconfig", "admin").stdout
     before = len(w1.calls())
-    result = w1.run(
-        "upgrade_node.sh",
-        stdin=kubeconfig,
-        K0S_VERSION=V2,
-        ROLE="worker",
-        NODE_NAME="w1",
-        READY_TIMEOUT_SECONDS=10,
-    )
+    result = upgrade(w1, "worker", stdin=kubeconfig, READY_TIMEOUT_SECONDS=10)
     assert result.returncode == 0, result
     calls = w1.calls()[before:]
     assert [s for s, _ in steps(calls)] == [
@@ -106,7 +97,7 @@ def test_upgrade_worker_without_kubeconfig_changes_nothing(cluster, cp1):
     w1 = cluster.host("w1")
     cluster.join(cp1, w1, "worker")
     cluster.stage(w1, V2)
-    result = w1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="worker", NODE_NAME="w1")
+    result = upgrade(w1, "worker")
     assert result.returncode != 0
     assert "no admin kubeconfig" in result.stderr
     assert w1.k0s("status").returncode == 0
@@ -114,7 +105,7 @@ def test_upgrade_worker_without_kubeconfig_changes_nothing(cluster, cp1):
 
 def test_upgrade_needs_the_version_staged(cluster, cp1):
     before = len(cp1.calls())
-    result = cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1")
+    result = upgrade(cp1, "controller+worker")
     assert result.returncode != 0
     assert "stage_k0s.sh" in result.stderr
     assert steps(cp1.calls()[before:]) == [], "nothing may be cordoned or stopped"
@@ -123,45 +114,24 @@ def test_upgrade_needs_the_version_staged(cluster, cp1):
 def test_upgrade_failure_after_stop_without_rollback_explains_recovery(cluster, cp1):
     cluster.stage(cp1, V2)
     cluster.knobs(cni_ready=False)  # the node never becomes Ready
-    result = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller+worker",
-        NODE_NAME="cp1",
-        READY_TIMEOUT_SECONDS=1,
-        ROLLBACK_ON_FAILURE="false",
-    )
+    result = upgrade(cp1, "controller+worker", READY_TIMEOUT_SECONDS=1, ROLLBACK_ON_FAILURE="false")
     assert result.returncode != 0
     assert "failed at step 'wait for cp1 to be ready" in result.stderr
     assert "/usr/local/bin/k0s.previous" in result.stderr
     assert "journalctl -u k0scontroller" in result.stderr
 
     cluster.knobs(cni_ready=True)  # fixed: a re-run resumes and finishes
-    resumed = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller+worker",
-        NODE_NAME="cp1",
-        READY_TIMEOUT_SECONDS=5,
-    )
+    resumed = upgrade(cp1, "controller+worker", READY_TIMEOUT_SECONDS=5)
     assert resumed.returncode == 0, resumed
     assert "resuming an interrupted upgrade" in resumed.stderr
     assert cluster.state()["nodes"]["cp1"]["unschedulable"] is False, "the re-run must uncordon"
-    assert (
-        "nothing to do" in cp1.run("upgrade_node.sh", K0S_VERSION=V2, ROLE="controller+worker", NODE_NAME="cp1").stderr
-    )
+    assert "nothing to do" in upgrade(cp1, "controller+worker").stderr
 
 
 def test_drain_false_skips_cordon_and_drain(cluster, cp1):
     cluster.stage(cp1, V2)
     before = len(cp1.calls())
-    result = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller+worker",
-        NODE_NAME="cp1",
-        DRAIN="false",
-    )
+    result = upgrade(cp1, "controller+worker", DRAIN="false")
     assert result.returncode == 0, result
     assert [s for s, _ in steps(cp1.calls()[before:])] == [
         "stop",
@@ -177,14 +147,7 @@ def test_a_start_that_fails_rolls_back_and_says_why(cluster, cp1):
     cluster.knobs(start_fails_on={"hosts": ["w1"], "versions": [V2]})
     kubeconfig = cp1.k0s("kubeconfig", "admin").stdout
     before = len(w1.calls())
-    result = w1.run(
-        "upgrade_node.sh",
-        stdin=kubeconfig,
-        K0S_VERSION=V2,
-        ROLE="worker",
-        NODE_NAME="w1",
-        READY_TIMEOUT_SECONDS=5,
-    )
+    result = upgrade(w1, "worker", stdin=kubeconfig, READY_TIMEOUT_SECONDS=5)
     assert result.returncode != 0
     error = result.stderr
     assert "failed at step 'start k0s'" in error and "knob start_fails" in error, error
@@ -204,7 +167,7 @@ def test_a_start_that_fails_rolls_back_and_says_why(cluster, cp1):
     assert not w1.exists("/var/lib/mke4k/upgrade-in-progress"), "nothing left to resume after a rollback"
 
     cluster.knobs(start_fails_on=None)  # the cause is fixed: the next run upgrades from the start
-    again = w1.run("upgrade_node.sh", stdin=kubeconfig, K0S_VERSION=V2, ROLE="worker", NODE_NAME="w1")
+    again = upgrade(w1, "worker", stdin=kubeconfig)
     assert again.returncode == 0, again
     assert again.values == {"version": V2, "changed": "true"}
     assert w1.k0s("version").stdout.strip() == V2
@@ -213,13 +176,7 @@ def test_a_start_that_fails_rolls_back_and_says_why(cluster, cp1):
 def test_a_controller_that_never_gets_ready_rolls_back(cluster, cp1):
     cluster.stage(cp1, V2)
     cluster.knobs(never_ready=True)
-    result = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller",
-        NODE_NAME="cp1",
-        READY_TIMEOUT_SECONDS=1,
-    )
+    result = upgrade(cp1, "controller", READY_TIMEOUT_SECONDS=1)
     assert result.returncode != 0
     # The rollback waits for /readyz too, which never answers here: it says so and how to finish by hand.
     assert "failed at step 'wait for cp1 to be ready" in result.stderr
@@ -231,13 +188,7 @@ def test_a_controller_that_never_gets_ready_rolls_back(cluster, cp1):
 def test_rollback_off_leaves_the_node_as_the_failure_left_it(cluster, cp1):
     cluster.stage(cp1, V2)
     cluster.knobs(start_fails_on={"versions": [V2]})
-    result = cp1.run(
-        "upgrade_node.sh",
-        K0S_VERSION=V2,
-        ROLE="controller+worker",
-        NODE_NAME="cp1",
-        ROLLBACK_ON_FAILURE="false",
-    )
+    result = upgrade(cp1, "controller+worker", ROLLBACK_ON_FAILURE="false")
     assert result.returncode != 0
     assert "No rollback (mke4k:k0s.upgrade.rollbackOnFailure is false)" in result.stderr
     assert cp1.k0s("status").returncode != 0, "k0s stays stopped"
